@@ -1,0 +1,179 @@
+# libpinky -- GNU make build.  meson.build builds the same library.
+#
+#   make            build the shared and static library
+#   make demo       install what is missing, build, run examples/demo on a
+#                   throwaway PostgreSQL (or on $PINKY_DSN)
+#   make check      install what is missing, build, run every test suite,
+#                   the meson build and the install check
+#   make install PREFIX=/usr/local DESTDIR=
+#   make asan / make valgrind    the test suites under sanitizers / valgrind
+
+VERSION     := 0.1.0
+SOVERSION   := 0
+PREFIX      ?= /usr/local
+LIBDIR      ?= $(PREFIX)/lib
+INCLUDEDIR  ?= $(PREFIX)/include
+DESTDIR     ?=
+B           ?= build
+
+CC          ?= cc
+PKG_CONFIG  ?= pkg-config
+DEPS        := libpq json-c uuid
+DEP_CFLAGS   = $(shell $(PKG_CONFIG) --cflags $(DEPS) 2>/dev/null)
+DEP_LIBS     = $(shell $(PKG_CONFIG) --libs $(DEPS) 2>/dev/null)
+CMOCKA_LIBS  = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+
+WARN        := -Wall -Wextra -Werror
+CSTD        := -std=c11 -D_GNU_SOURCE
+OPT         ?= -O2 -g
+SAN         ?=
+CFLAGS_LIB   = $(CSTD) $(WARN) $(OPT) $(SAN) -fPIC -fvisibility=hidden -DPINKY_BUILDING \
+               -Iinclude -Ilib -I$(B) $(DEP_CFLAGS)
+CFLAGS_TEST  = $(CSTD) $(WARN) $(OPT) $(SAN) -Iinclude -Ilib -Itests/support $(DEP_CFLAGS)
+
+LIB_SRC     := $(sort $(wildcard lib/core/*.c lib/db/*.c lib/model/*.c))
+SQL_FILES   := $(sort $(wildcard sql/*.sql))
+LIB_OBJ     := $(LIB_SRC:%.c=$(B)/%.o) $(B)/gen/migrations.o
+HEADERS     := $(wildcard include/pinky/*.h)
+
+SONAME      := libpinky.so.$(SOVERSION)
+SHARED      := $(B)/libpinky.so.$(VERSION)
+STATIC      := $(B)/libpinky.a
+
+UNIT_SRC    := $(sort $(wildcard tests/unit/test_*.c))
+INTEG_SRC   := $(sort $(wildcard tests/integration/test_*.c))
+UNIT_BIN    := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+INTEG_BIN   := $(INTEG_SRC:tests/integration/%.c=$(B)/tests/%)
+SUPPORT_SRC := $(wildcard tests/support/*.c)
+EXAMPLES    := $(B)/examples/demo $(B)/examples/quickstart
+
+.PHONY: all lib examples tests check check-unit check-integration check-meson check-install \
+        check-symbols demo bootstrap install uninstall clean asan valgrind
+
+all: lib examples
+
+lib: $(SHARED) $(STATIC) $(B)/pinky.pc
+
+# ---- the library ----------------------------------------------------------
+
+$(B)/tools/embed_sql: tools/embed_sql.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 $(WARN) -O2 -o $@ $<
+
+$(B)/gen/migrations.c: $(SQL_FILES) $(B)/tools/embed_sql
+	@mkdir -p $(dir $@)
+	$(B)/tools/embed_sql $@ $(SQL_FILES)
+
+$(B)/gen/migrations.o: $(B)/gen/migrations.c lib/db/migrations.h
+	$(CC) $(CFLAGS_LIB) -c -o $@ $<
+
+$(B)/lib/%.o: lib/%.c $(HEADERS) $(wildcard lib/*/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_LIB) -c -o $@ $<
+
+$(SHARED): $(LIB_OBJ) pinky.map
+	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=pinky.map -Wl,--no-undefined \
+	    $(SAN) -o $@ $(LIB_OBJ) $(DEP_LIBS) -lpthread -lm
+	ln -sf libpinky.so.$(VERSION) $(B)/$(SONAME)
+	ln -sf $(SONAME) $(B)/libpinky.so
+
+$(STATIC): $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $(LIB_OBJ)
+
+$(B)/pinky.pc: pinky.pc.in Makefile
+	@mkdir -p $(B)
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
+
+# ---- examples and tests ---------------------------------------------------
+
+examples: $(EXAMPLES)
+
+$(B)/examples/%: examples/%.c $(SHARED) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) $(OPT) $(SAN) -Iinclude -o $@ $< -L$(B) -lpinky -Wl,-rpath,'$$ORIGIN/..' -lm
+
+# unit tests link the static archive: they may test internal functions
+$(B)/tests/%: tests/unit/%.c $(STATIC)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_TEST) -o $@ $< $(STATIC) $(DEP_LIBS) $(CMOCKA_LIBS) -lpthread -lm
+
+# integration tests use the shared library, as programs do
+$(B)/tests/%: tests/integration/%.c $(SUPPORT_SRC) tests/support/testdb.h $(SHARED)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_TEST) -o $@ $< $(SUPPORT_SRC) -L$(B) -lpinky -Wl,-rpath,'$$ORIGIN/..' \
+	    $(DEP_LIBS) $(CMOCKA_LIBS) -lpthread -lm
+
+tests: $(UNIT_BIN) $(INTEG_BIN)
+
+# ---- the two commands -----------------------------------------------------
+
+bootstrap:
+	@scripts/bootstrap
+
+demo: bootstrap
+	@$(MAKE) --no-print-directory lib examples
+	scripts/with-db $(B)/examples/demo $(DEMO_ARGS)
+
+check: bootstrap
+	@$(MAKE) --no-print-directory lib examples tests
+	@$(MAKE) --no-print-directory check-unit
+	@$(MAKE) --no-print-directory check-symbols
+	scripts/with-db $(MAKE) --no-print-directory check-integration
+	@$(MAKE) --no-print-directory check-meson
+	@$(MAKE) --no-print-directory check-install
+	@echo "make check: all suites passed"
+
+check-unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+check-integration: $(INTEG_BIN) $(EXAMPLES)
+	@test -n "$$PINKY_DSN" || { echo "check-integration: PINKY_DSN is not set (run it through scripts/with-db)"; exit 1; }
+	@set -e; for t in $(INTEG_BIN); do echo "== $$t"; $$t; done
+	@echo "== examples/quickstart"; $(B)/examples/quickstart > $(B)/quickstart.out && cat $(B)/quickstart.out
+
+check-symbols: $(SHARED)
+	@scripts/check-symbols $(SHARED)
+
+check-meson: $(SHARED)
+	@scripts/check-meson $(SHARED)
+
+check-install: lib
+	@scripts/check-install
+
+# ---- install --------------------------------------------------------------
+
+install: lib
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/pinky $(DESTDIR)$(LIBDIR)/pkgconfig
+	install -m 0644 $(HEADERS) $(DESTDIR)$(INCLUDEDIR)/pinky/
+	install -m 0755 $(SHARED) $(DESTDIR)$(LIBDIR)/
+	ln -sf libpinky.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libpinky.so
+	install -m 0644 $(STATIC) $(DESTDIR)$(LIBDIR)/
+	install -m 0644 $(B)/pinky.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
+
+uninstall:
+	rm -rf $(DESTDIR)$(INCLUDEDIR)/pinky
+	rm -f $(DESTDIR)$(LIBDIR)/libpinky.* $(DESTDIR)$(LIBDIR)/pkgconfig/pinky.pc
+
+# ---- sanitizers -----------------------------------------------------------
+
+asan: bootstrap
+	@$(MAKE) --no-print-directory B=build-asan OPT="-O1 -g" \
+	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	    lib tests check-unit
+	scripts/with-db $(MAKE) --no-print-directory B=build-asan OPT="-O1 -g" \
+	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	    check-integration
+
+valgrind: bootstrap
+	@$(MAKE) --no-print-directory lib tests examples
+	@set -e; for t in $(UNIT_BIN); do \
+	    valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite $$t; done
+	scripts/with-db sh -c 'set -e; for t in $(INTEG_BIN); do \
+	    valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite $$t; done'
+
+clean:
+	rm -rf build build-asan build-meson
+

@@ -1,0 +1,12 @@
+/*
+ * libpinky -- the data layer of Pinky's AI OS.
+ * The umbrella header: include this one.
+ */
+#ifndef PINKY_H
+#define PINKY_H
+
+#include "common.h"
+#include "db.h"
+#include "user.h"
+
+#endif /* PINKY_H */

@@ -1,0 +1,53 @@
+/* Allocation through a process-wide, swappable allocator. */
+#include <stdlib.h>
+#include <string.h>
+#include "core.h"
+
+static void *default_malloc(size_t size, void *ctx) { PK_UNUSED(ctx); return malloc(size); }
+static void *default_realloc(void *p, size_t size, void *ctx) { PK_UNUSED(ctx); return realloc(p, size); }
+static void default_free(void *p, void *ctx) { PK_UNUSED(ctx); free(p); }
+
+static pinky_allocator g_alloc = {default_malloc, default_realloc, default_free, NULL};
+
+PINKY_API void pinky_set_allocator(const pinky_allocator *a)
+{
+    if (a == NULL || a->malloc_fn == NULL || a->realloc_fn == NULL || a->free_fn == NULL) {
+        g_alloc = (pinky_allocator){default_malloc, default_realloc, default_free, NULL};
+        return;
+    }
+    g_alloc = *a;
+}
+
+void *pk_malloc(size_t size) { return g_alloc.malloc_fn(size ? size : 1, g_alloc.ctx); }
+
+void *pk_calloc(size_t n, size_t size)
+{
+    if (size != 0 && n > SIZE_MAX / size)
+        return NULL;
+    void *p = pk_malloc(n * size);
+    if (p)
+        memset(p, 0, (n * size) > 0 ? n * size : 1);
+    return p;
+}
+
+void *pk_realloc(void *ptr, size_t size) { return g_alloc.realloc_fn(ptr, size ? size : 1, g_alloc.ctx); }
+
+void pk_free(void *ptr)
+{
+    if (ptr)
+        g_alloc.free_fn(ptr, g_alloc.ctx);
+}
+
+PINKY_API void pinky_free(void *ptr) { pk_free(ptr); }
+
+char *pk_strndup(const char *s, size_t n)
+{
+    char *d = pk_malloc(n + 1);
+    if (d) {
+        memcpy(d, s, n);
+        d[n] = '\0';
+    }
+    return d;
+}
+
+char *pk_strdup(const char *s) { return s ? pk_strndup(s, strlen(s)) : NULL; }

@@ -1,0 +1,152 @@
+/*
+ * The row mapper: one description per table (columns with their C type,
+ * struct offset, nullability, limits, enum names, decimal scale, ownership)
+ * drives validation, parameter binding, SQL generation, result decoding,
+ * keyset pagination and freeing for every table.  lib/model describes its
+ * tables here and keeps only what is special about them.
+ */
+#ifndef PK_MAPPER_H
+#define PK_MAPPER_H
+
+#include <stddef.h>
+#include "db/db.h"
+
+typedef enum pk_ctype {
+    PK_I32 = 1,   /* int32_t, never NULL (serial ids, owners) */
+    PK_OPT_I32,   /* pinky_opt_i32 */
+    PK_OPT_I64,   /* pinky_opt_i64 */
+    PK_BOOL,      /* bool, NOT NULL column */
+    PK_OPT_BOOL,  /* pinky_opt_bool */
+    PK_TEXT,      /* char *, NULL = SQL NULL */
+    PK_JSON,      /* char * holding JSON text, JSONB column */
+    PK_UUID,      /* pinky_uuid, never NULL */
+    PK_OPT_UUID,  /* pinky_opt_uuid */
+    PK_TIME,      /* pinky_time, server-assigned timestamps (NULL reads as 0) */
+    PK_OPT_TIME,  /* pinky_opt_time */
+    PK_DECIMAL,   /* pinky_opt_decimal, scaled by the column's scale */
+    PK_ENUM,      /* an int-sized C enum, 0 = NULL, value i = enums[i-1] */
+    PK_VECTOR     /* float * plus a uint32_t dimension at .aux */
+} pk_ctype;
+
+/* Column flags */
+#define PK_KEY       0x0001u /* part of the primary key */
+#define PK_SERVER    0x0002u /* assigned by the server: never written */
+#define PK_REQUIRED  0x0004u /* must be given on create (NOT NULL, no default) */
+#define PK_NOTNULL   0x0008u /* NOT NULL column: an update cannot clear it */
+#define PK_OWNER     0x0010u /* the acting user's id (user_id) */
+#define PK_PARENT    0x0020u /* references the owning parent row */
+#define PK_SECRET    0x0040u /* never in messages; read only when revealed */
+#define PK_ARRAY     0x0080u /* JSON must be an array */
+#define PK_OBJECT    0x0100u /* JSON must be an object */
+#define PK_UPDATED   0x0200u /* the updated_at column */
+#define PK_NATURAL   0x0400u /* part of the natural key used by upsert */
+
+typedef struct pk_table pk_table;
+
+typedef struct pk_column {
+    const char *name;
+    pk_ctype type;
+    uint32_t flags;
+    size_t offset;
+    size_t aux;                 /* PK_VECTOR: offset of the uint32_t dimension */
+    uint64_t mask;              /* update mask bit; 0: not updatable */
+    int limit;                  /* VARCHAR(n) in characters; vector dimension */
+    const char *const *enums;   /* PK_ENUM names, NULL-terminated */
+    int precision, scale;       /* PK_DECIMAL */
+    const pk_table *ref;        /* a row of this (user-owned) table is referenced */
+} pk_column;
+
+/* Filter fields: what a list may be narrowed by. */
+typedef enum pk_fop {
+    PK_EQ = 1,     /* column = value (ENUM: int, TEXT: char*, OPT_UUID/OPT_BOOL/OPT_I32) */
+    PK_GE,         /* column >= value (pinky_opt_time) */
+    PK_LT,         /* column <  value (pinky_opt_time) */
+    PK_CONTAINS,   /* case-insensitive substring (char *) */
+    PK_PREFIX,     /* starts with (char *) */
+    PK_TAGGED      /* has the tag (char *): EXISTS in tag_table */
+} pk_fop;
+
+typedef struct pk_filter_field {
+    const char *name;     /* the filter struct's field, for messages */
+    size_t offset;
+    pk_fop op;
+    const char *column;   /* column of the table it applies to */
+    const char *tag_table, *tag_fk; /* PK_TAGGED */
+} pk_filter_field;
+
+/* Every public filter struct starts with these members, in this order. */
+typedef struct pk_filter_head {
+    uint32_t struct_size;
+    uint32_t limit;
+    const char *cursor;
+} pk_filter_head;
+
+/* Same layout as every public *_page struct. */
+typedef struct pk_page {
+    void **items;
+    size_t count;
+    char *next_cursor;
+} pk_page;
+
+struct pk_table {
+    const char *name;           /* SQL table */
+    const char *entity;         /* for messages: "document" */
+    size_t row_size;            /* sizeof the public row struct */
+    const pk_column *cols;
+    int ncols;
+    const pk_table *parent;     /* ownership through a PK_PARENT column */
+    const char *order[3];       /* list order: column names, the last unique within the owner */
+    bool order_desc;
+    bool order_nulls_last;      /* nullable time order keys sort NULL last */
+    const pk_filter_field *filters;
+    int nfilters;
+    size_t filter_size;         /* sizeof the public filter struct */
+};
+
+#define PK_NCOLS(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+/* Operation flags */
+#define PK_REVEAL 0x1u /* read PK_SECRET columns too */
+
+/* Sets struct_size and zeroes the rest. */
+void pk_row_init(const pk_table *t, void *row);
+void pk_filter_init(const pk_table *t, void *filter);
+void pk_page_free(void *page);
+
+/* Validates a caller's row for create (every column) or update (masked). */
+pinky_status pk_row_validate(const pk_table *t, const void *row, bool create, uint64_t mask);
+/*
+ * The operations.  `user` is the acting user (ignored by tables without an
+ * owner).  `key` points to a row struct whose PK_KEY columns (other than
+ * the owner) identify the row.
+ */
+pinky_status pk_row_create(pinky_db *db, const pk_table *t, int32_t user, const void *in, void **out);
+pinky_status pk_row_upsert(pinky_db *db, const pk_table *t, int32_t user, const void *in, void **out);
+pinky_status pk_row_get(pinky_db *db, const pk_table *t, int32_t user, const void *key,
+                        unsigned flags, void **out);
+/* Reads the row whose columns named in cols (NULL-terminated) equal their
+   values in the row struct `values`; NOT_FOUND when none. */
+pinky_status pk_row_find(pinky_db *db, const pk_table *t, int32_t user, const char *const *cols,
+                         const void *values, unsigned flags, void **out);
+pinky_status pk_row_update(pinky_db *db, const pk_table *t, int32_t user, const void *key,
+                           const void *in, uint64_t mask, const pinky_time *expected, void **out);
+pinky_status pk_row_delete(pinky_db *db, const pk_table *t, int32_t user, const void *key);
+pinky_status pk_row_list(pinky_db *db, const pk_table *t, int32_t user, const void *filter,
+                         unsigned flags, void **page);
+
+/* Building blocks for model files with their own statements. */
+/* Writes the select list ("t.a, t.b::text, ...") for t. */
+void pk_sql_select_list(pk_buf *b, const pk_table *t, unsigned flags);
+/* Writes the ownership predicate for alias t (nothing for unowned tables). */
+void pk_sql_owner_pred(pk_buf *b, const pk_table *t, pk_params *ps, int32_t user);
+/* Binds a column's value from a row; 0 when it is NULL (nothing bound). */
+int pk_bind_column(pk_params *ps, const pk_column *c, const void *row);
+const char *pk_sql_type(pk_ctype type);
+/* Decodes row `row` of r (columns in select-list order from column `first`)
+   into a newly allocated struct. */
+pinky_status pk_row_decode(const pk_table *t, const pk_res *r, int row, int first, void **out);
+const pk_column *pk_column_named(const pk_table *t, const char *name);
+/* Checks struct_size of a caller's struct. */
+pinky_status pk_check_size(const char *what, const void *s, size_t size);
+
+#endif /* PK_MAPPER_H */

@@ -1,0 +1,93 @@
+/*
+ * lib/model -- shared by the table files: the mapper, and macros that
+ * define the typed public wrappers every table has, so each table file
+ * holds only its description and what is special about it.
+ */
+#ifndef PK_MODEL_H
+#define PK_MODEL_H
+
+#include <stddef.h>
+#include "db/mapper.h"
+#include "pinky/pinky.h"
+
+#define PK_COL(ST, FIELD, TYPE, FLAGS) \
+    .name = #FIELD, .type = (TYPE), .flags = (FLAGS), .offset = offsetof(ST, FIELD)
+
+/* The filter head every public filter struct begins with. */
+#define PK_FILTER_LAYOUT_CHECK(FT)                                                        \
+    _Static_assert(offsetof(FT, struct_size) == offsetof(pk_filter_head, struct_size) &&  \
+                       offsetof(FT, limit) == offsetof(pk_filter_head, limit) &&          \
+                       offsetof(FT, cursor) == offsetof(pk_filter_head, cursor),          \
+                   #FT " must start like pk_filter_head")
+
+#define PK_PAGE_LAYOUT_CHECK(PT)                                                          \
+    _Static_assert(sizeof(PT) == sizeof(pk_page) &&                                       \
+                       offsetof(PT, items) == offsetof(pk_page, items) &&                 \
+                       offsetof(PT, count) == offsetof(pk_page, count) &&                 \
+                       offsetof(PT, next_cursor) == offsetof(pk_page, next_cursor),       \
+                   #PT " must be laid out like pk_page")
+
+/* init / free / filter_init / page_free for a row type. */
+#define PK_DEFINE_BASICS(NAME, TABLE)                                                     \
+    PK_FILTER_LAYOUT_CHECK(pinky_##NAME##_filter);                                        \
+    PK_PAGE_LAYOUT_CHECK(pinky_##NAME##_page);                                            \
+    PINKY_API void pinky_##NAME##_init(pinky_##NAME *row) { pk_row_init(&(TABLE), row); } \
+    PINKY_API void pinky_##NAME##_filter_init(pinky_##NAME##_filter *f)                   \
+    {                                                                                     \
+        pk_filter_init(&(TABLE), f);                                                      \
+    }                                                                                     \
+    PINKY_API void pinky_##NAME##_free(pinky_##NAME *row) { pk_free(row); }               \
+    PINKY_API void pinky_##NAME##_page_free(pinky_##NAME##_page *page) { pk_page_free(page); }
+
+/*
+ * create / get / update / delete / list for a table keyed by a UUID `id`
+ * and owned by a user (directly or through its parent).
+ */
+#define PK_DEFINE_UUID_CRUD(NAME, TABLE)                                                  \
+    PINKY_API pinky_status pinky_##NAME##_create(pinky_db *db, int32_t user_id,           \
+                                                 const pinky_##NAME *in, pinky_##NAME **out) \
+    {                                                                                     \
+        return pk_row_create(db, &(TABLE), user_id, in, (void **)out);                    \
+    }                                                                                     \
+    PINKY_API pinky_status pinky_##NAME##_get(pinky_db *db, int32_t user_id,              \
+                                              const pinky_uuid *id, pinky_##NAME **out)   \
+    {                                                                                     \
+        pinky_##NAME key;                                                                 \
+        if (id == NULL)                                                                   \
+            return pk_err(PINKY_INVALID, "id", "id: NULL pointer");                       \
+        pk_row_init(&(TABLE), &key);                                                      \
+        key.id = *id;                                                                     \
+        return pk_row_get(db, &(TABLE), user_id, &key, 0, (void **)out);                  \
+    }                                                                                     \
+    PINKY_API pinky_status pinky_##NAME##_update(pinky_db *db, int32_t user_id,           \
+                                                 const pinky_uuid *id, const pinky_##NAME *in, \
+                                                 uint64_t mask,                           \
+                                                 const pinky_time *expected_updated_at,   \
+                                                 pinky_##NAME **out)                      \
+    {                                                                                     \
+        pinky_##NAME key;                                                                 \
+        if (id == NULL)                                                                   \
+            return pk_err(PINKY_INVALID, "id", "id: NULL pointer");                       \
+        pk_row_init(&(TABLE), &key);                                                      \
+        key.id = *id;                                                                     \
+        return pk_row_update(db, &(TABLE), user_id, &key, in, mask, expected_updated_at,  \
+                             (void **)out);                                               \
+    }                                                                                     \
+    PINKY_API pinky_status pinky_##NAME##_delete(pinky_db *db, int32_t user_id,           \
+                                                 const pinky_uuid *id)                    \
+    {                                                                                     \
+        pinky_##NAME key;                                                                 \
+        if (id == NULL)                                                                   \
+            return pk_err(PINKY_INVALID, "id", "id: NULL pointer");                       \
+        pk_row_init(&(TABLE), &key);                                                      \
+        key.id = *id;                                                                     \
+        return pk_row_delete(db, &(TABLE), user_id, &key);                                \
+    }                                                                                     \
+    PINKY_API pinky_status pinky_##NAME##_list(pinky_db *db, int32_t user_id,             \
+                                               const pinky_##NAME##_filter *filter,       \
+                                               pinky_##NAME##_page **out)                 \
+    {                                                                                     \
+        return pk_row_list(db, &(TABLE), user_id, filter, 0, (void **)out);               \
+    }
+
+#endif /* PK_MODEL_H */
