@@ -70,6 +70,12 @@ pinky_status pk_check_json(const char *field, const char *json);
 pinky_status pk_check_json_array(const char *field, const char *json);
 pinky_status pk_check_json_object(const char *field, const char *json);
 
+/* ---- enums: names[i] is the text of value i + 1; names is NULL-terminated ---- */
+/* The name of v, or NULL when v is not a value of the enum. */
+const char *pk_enum_name(const char *const *names, int v);
+/* INVALID naming field when s is not one of names. */
+pinky_status pk_enum_parse(const char *field, const char *const *names, const char *s, int *out);
+
 /* ---- encoding ---- */
 void pk_sha256_hex(const void *data, size_t len, char out[65]);
 /* base64url without padding.  pk_b64_decode returns length or -1. */

@@ -76,44 +76,170 @@ static int hex4(const char *p)
     return v;
 }
 
-/* JSONB refuses \u0000 and unpaired surrogate escapes, which json-c accepts. */
-static pinky_status check_escapes(const char *field, const char *s)
+/*
+ * A strict RFC 8259 scanner.  json-c's parser, even in strict mode, accepts
+ * text JSONB refuses (single-quoted strings among them), and the \u0000
+ * escape and unpaired surrogates that JSONB refuses: this scanner settles
+ * grammar and escapes, then json-c parses the text.
+ */
+typedef struct jscan {
+    const char *p;
+    const char *why;
+    int depth;
+} jscan;
+
+static void ws(jscan *s)
 {
-    bool in_str = false;
-    for (const char *p = s; *p; p++) {
-        if (!in_str) {
-            if (*p == '"')
-                in_str = true;
+    while (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r')
+        s->p++;
+}
+
+static bool fail_at(jscan *s, const char *why)
+{
+    if (s->why == NULL)
+        s->why = why;
+    return false;
+}
+
+static bool scan_value(jscan *s);
+
+static bool scan_string(jscan *s)
+{
+    s->p++; /* the opening quote */
+    for (;;) {
+        unsigned char c = (unsigned char)*s->p;
+        if (c == '"') {
+            s->p++;
+            return true;
+        }
+        if (c == '\0')
+            return fail_at(s, "unterminated string");
+        if (c < 0x20)
+            return fail_at(s, "control character in a string");
+        if (c != '\\') {
+            s->p++;
             continue;
         }
-        if (*p == '"') {
-            in_str = false;
-        } else if (*p == '\\') {
-            p++;
-            if (*p == '\0')
-                break;
-            if (*p != 'u')
-                continue;
-            int v = hex4(p + 1);
-            if (v < 0)
-                break; /* the parser reports it */
-            if (v == 0)
-                return pk_err(PINKY_INVALID, field,
-                              "%s: JSON escape \\u0000 is not allowed (JSONB refuses it)", field);
-            if (v >= 0xDC00 && v <= 0xDFFF)
-                return pk_err(PINKY_INVALID, field, "%s: JSON has an unpaired low surrogate \\u%04x",
-                              field, v);
-            if (v >= 0xD800 && v <= 0xDBFF) {
-                int lo = (p[5] == '\\' && p[6] == 'u') ? hex4(p + 7) : -1;
-                if (lo < 0xDC00 || lo > 0xDFFF)
-                    return pk_err(PINKY_INVALID, field,
-                                  "%s: JSON has an unpaired high surrogate \\u%04x", field, v);
-                p += 6;
-            }
-            p += 4;
+        char e = s->p[1];
+        if (e != '\0' && strchr("\"\\/bfnrt", e) != NULL) {
+            s->p += 2;
+            continue;
+        }
+        if (e != 'u')
+            return fail_at(s, "invalid escape");
+        int v = hex4(s->p + 2);
+        if (v < 0)
+            return fail_at(s, "invalid \\u escape");
+        if (v == 0)
+            return fail_at(s, "the escape \\u0000 is not allowed (JSONB refuses it)");
+        if (v >= 0xDC00 && v <= 0xDFFF)
+            return fail_at(s, "unpaired low surrogate escape (JSONB refuses it)");
+        s->p += 6;
+        if (v >= 0xD800 && v <= 0xDBFF) {
+            int lo = (s->p[0] == '\\' && s->p[1] == 'u') ? hex4(s->p + 2) : -1;
+            if (lo < 0xDC00 || lo > 0xDFFF)
+                return fail_at(s, "unpaired high surrogate escape (JSONB refuses it)");
+            s->p += 6;
         }
     }
-    return PINKY_OK;
+}
+
+static bool digits1(jscan *s)
+{
+    if (*s->p < '0' || *s->p > '9')
+        return fail_at(s, "invalid number");
+    while (*s->p >= '0' && *s->p <= '9')
+        s->p++;
+    return true;
+}
+
+static bool scan_number(jscan *s)
+{
+    if (*s->p == '-')
+        s->p++;
+    if (*s->p == '0')
+        s->p++;
+    else if (!digits1(s))
+        return false;
+    if (*s->p == '.') {
+        s->p++;
+        if (!digits1(s))
+            return false;
+    }
+    if (*s->p == 'e' || *s->p == 'E') {
+        s->p++;
+        if (*s->p == '+' || *s->p == '-')
+            s->p++;
+        if (!digits1(s))
+            return false;
+    }
+    return true;
+}
+
+static bool scan_word(jscan *s, const char *w)
+{
+    size_t n = strlen(w);
+    if (strncmp(s->p, w, n) != 0)
+        return fail_at(s, "unexpected character");
+    s->p += n;
+    return true;
+}
+
+static bool scan_container(jscan *s, char close)
+{
+    if (++s->depth > 1000)
+        return fail_at(s, "nested deeper than 1000 levels");
+    s->p++;
+    ws(s);
+    if (*s->p == close) {
+        s->p++;
+        s->depth--;
+        return true;
+    }
+    for (;;) {
+        ws(s);
+        if (close == '}') {
+            if (*s->p != '"')
+                return fail_at(s, "expected a string key");
+            if (!scan_string(s))
+                return false;
+            ws(s);
+            if (*s->p != ':')
+                return fail_at(s, "expected ':'");
+            s->p++;
+        }
+        if (!scan_value(s))
+            return false;
+        ws(s);
+        if (*s->p == ',') {
+            s->p++;
+            continue;
+        }
+        if (*s->p == close) {
+            s->p++;
+            s->depth--;
+            return true;
+        }
+        return fail_at(s, close == '}' ? "expected ',' or '}'" : "expected ',' or ']'");
+    }
+}
+
+static bool scan_value(jscan *s)
+{
+    ws(s);
+    switch (*s->p) {
+    case '{': return scan_container(s, '}');
+    case '[': return scan_container(s, ']');
+    case '"': return scan_string(s);
+    case 't': return scan_word(s, "true");
+    case 'f': return scan_word(s, "false");
+    case 'n': return scan_word(s, "null");
+    case '\0': return fail_at(s, "unexpected end of data");
+    default:
+        if (*s->p == '-' || (*s->p >= '0' && *s->p <= '9'))
+            return scan_number(s);
+        return fail_at(s, "unexpected character");
+    }
 }
 
 static pinky_status parse_json(const char *field, const char *json, json_type *type)
@@ -123,28 +249,32 @@ static pinky_status parse_json(const char *field, const char *json, json_type *t
     size_t len = strlen(json);
     if (pk_utf8_count(json, len) < 0)
         return pk_err(PINKY_INVALID, field, "%s: JSON is not valid UTF-8", field);
-    json_tokener *tok = json_tokener_new_ex(1000);
+    jscan s = {json, NULL, 0};
+    bool ok = scan_value(&s);
+    if (ok) {
+        ws(&s);
+        if (*s.p != '\0')
+            ok = fail_at(&s, "trailing data");
+    }
+    if (!ok)
+        return pk_err(PINKY_INVALID, field, "%s: invalid JSON at offset %zu: %s", field,
+                      (size_t)(s.p - json), s.why);
+    json_tokener *tok = json_tokener_new_ex(1001);
     if (tok == NULL)
         return pk_err_nomem();
     json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
     /* Include the terminating NUL so a bare number at the end is complete. */
     json_object *obj = json_tokener_parse_ex(tok, json, (int)len + 1);
     enum json_tokener_error jerr = json_tokener_get_error(tok);
-    size_t end = json_tokener_get_parse_end(tok);
     json_tokener_free(tok);
     if (jerr != json_tokener_success) {
         json_object_put(obj);
-        return pk_err(PINKY_INVALID, field, "%s: invalid JSON at offset %zu: %s", field,
-                      end > 0 ? end - 1 : 0, json_tokener_error_desc(jerr));
+        return pk_err(PINKY_INVALID, field, "%s: invalid JSON: %s", field,
+                      json_tokener_error_desc(jerr));
     }
     *type = json_object_get_type(obj);
     json_object_put(obj);
-    for (size_t i = end; i < len; i++) {
-        if (!strchr(" \t\r\n", json[i]))
-            return pk_err(PINKY_INVALID, field, "%s: invalid JSON: trailing data at offset %zu",
-                          field, i);
-    }
-    return check_escapes(field, json);
+    return PINKY_OK;
 }
 
 pinky_status pk_check_json(const char *field, const char *json)

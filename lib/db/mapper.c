@@ -257,7 +257,7 @@ void pk_sql_select_list(pk_buf *b, const pk_table *t, unsigned flags)
         const pk_column *c = &t->cols[i];
         if (i)
             pk_buf_put(b, ", ");
-        if ((c->flags & PK_SECRET) && !(flags & PK_REVEAL))
+        if ((c->flags & PK_HIDDEN) && !(flags & PK_REVEAL))
             pk_buf_printf(b, "NULL::%s", pk_sql_type(c->type));
         else if (c->type == PK_DECIMAL)
             pk_buf_printf(b, "t.%s::text", c->name);

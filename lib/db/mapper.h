@@ -35,11 +35,12 @@ typedef enum pk_ctype {
 #define PK_NOTNULL   0x0008u /* NOT NULL column: an update cannot clear it */
 #define PK_OWNER     0x0010u /* the acting user's id (user_id) */
 #define PK_PARENT    0x0020u /* references the owning parent row */
-#define PK_SECRET    0x0040u /* never in messages; read only when revealed */
+#define PK_SECRET    0x0040u /* its value never appears in messages or logs */
 #define PK_ARRAY     0x0080u /* JSON must be an array */
 #define PK_OBJECT    0x0100u /* JSON must be an object */
 #define PK_UPDATED   0x0200u /* the updated_at column */
 #define PK_NATURAL   0x0400u /* part of the natural key used by upsert */
+#define PK_HIDDEN    0x0800u /* read as NULL unless the operation passes PK_REVEAL */
 
 typedef struct pk_table pk_table;
 
@@ -106,7 +107,7 @@ struct pk_table {
 #define PK_NCOLS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 /* Operation flags */
-#define PK_REVEAL 0x1u /* read PK_SECRET columns too */
+#define PK_REVEAL 0x1u /* read PK_HIDDEN columns too */
 
 /* Sets struct_size and zeroes the rest. */
 void pk_row_init(const pk_table *t, void *row);
