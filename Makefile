@@ -6,7 +6,7 @@
 #   make check      install what is missing, build, run every test suite,
 #                   the meson build and the install check
 #   make install PREFIX=/usr/local DESTDIR=
-#   make asan / make valgrind    the test suites under sanitizers / valgrind
+#   make asan / make tsan / make valgrind   the suites under sanitizers / valgrind
 
 VERSION     := 0.1.0
 SOVERSION   := 0
@@ -48,7 +48,7 @@ SUPPORT_SRC := $(wildcard tests/support/*.c)
 EXAMPLES    := $(B)/examples/demo $(B)/examples/quickstart
 
 .PHONY: all lib examples tests check check-unit check-integration check-meson check-install \
-        check-symbols demo bootstrap install uninstall clean asan valgrind
+        check-symbols demo bootstrap install uninstall clean asan tsan valgrind
 
 all: lib examples
 
@@ -167,6 +167,14 @@ asan: bootstrap
 	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	    check-integration
 
+# the pool and transaction suites under ThreadSanitizer
+TSAN_TESTS := test_db test_pool
+tsan: bootstrap
+	@$(MAKE) --no-print-directory B=build-tsan OPT="-O1 -g" SAN="-fsanitize=thread" \
+	    lib $(TSAN_TESTS:%=build-tsan/tests/%)
+	scripts/with-db sh -c 'set -e; for t in $(TSAN_TESTS); do \
+	    TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" build-tsan/tests/$$t; done'
+
 valgrind: bootstrap
 	@$(MAKE) --no-print-directory lib tests examples
 	@set -e; for t in $(UNIT_BIN); do \
@@ -175,5 +183,5 @@ valgrind: bootstrap
 	    valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite $$t; done'
 
 clean:
-	rm -rf build build-asan build-meson
+	rm -rf build build-asan build-tsan build-meson
 
