@@ -74,6 +74,24 @@ pinky_status pk_query_one(pinky_db *db, const char *sql, const pk_params *ps, pk
 typedef pinky_status (*pk_tx_fn)(pinky_db *tx, void *ctx);
 pinky_status pk_atomic(pinky_db *db, pk_tx_fn fn, void *ctx);
 
+/*
+ * Binary COPY FROM STDIN on a transaction handle: pk_copy_begin with a
+ * "COPY t (cols) FROM STDIN (FORMAT binary)" statement, then for each row
+ * pk_copy_tuple(n) and n values (pk_copy_column from a row struct, or the
+ * scalar helpers), then pk_copy_end.  A failure marks the transaction failed.
+ */
+typedef struct pk_copy pk_copy;
+struct pk_column;
+pinky_status pk_copy_begin(pinky_db *tx, const char *sql, pk_copy **out);
+void pk_copy_tuple(pk_copy *c, int nfields);
+void pk_copy_column(pk_copy *c, const struct pk_column *col, const void *row);
+void pk_copy_i32(pk_copy *c, int32_t v);
+void pk_copy_i64(pk_copy *c, int64_t v);
+void pk_copy_uuid(pk_copy *c, const pinky_uuid *u);
+void pk_copy_text(pk_copy *c, const char *s);
+/* Ends the COPY (abort: cancel it, nothing is written) and frees c. */
+pinky_status pk_copy_end(pk_copy *c, bool abort);
+
 /* Checks a handle argument. */
 pinky_status pk_check_db(pinky_db *db);
 

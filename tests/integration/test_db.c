@@ -226,6 +226,21 @@ static void test_statement_timeout(void **state)
     pt_ok(pinky_db_get_stats(db, &s));
     assert_int_equal(s.created, 1);
     assert_int_equal(s.closed_broken, 0);
+    /* with the server's timeout off, the client's deadline cancels the statement */
+    pinky_db *tx = NULL;
+    pt_ok(pinky_db_begin(db, NULL, &tx));
+    pt_ok(pinky_db_exec(tx, "SET LOCAL statement_timeout = 0"));
+    start = mono_ms();
+    pt_status(pinky_db_exec(tx, "SELECT pg_sleep(5)"), PINKY_TIMEOUT);
+    int64_t took = mono_ms() - start;
+    assert_true(took >= 700 && took < 3000);
+    assert_string_equal(pinky_error_last()->sqlstate, "57014");
+    pt_error_names("cancelled");
+    pt_status(pinky_db_commit(tx), PINKY_STATE);
+    pt_ok(pinky_db_exec(db, "SELECT 1"));
+    pt_ok(pinky_db_get_stats(db, &s));
+    assert_int_equal(s.created, 1);
+    assert_int_equal(s.closed_broken, 0);
     pinky_db_close(db);
 }
 
@@ -264,7 +279,7 @@ static void test_many_threads_small_pool(void **state)
     pinky_db *db = open_pool(4, 30000, 0);
     char prefix[64];
     snprintf(prefix, sizeof prefix, "%s", pt_unique("hammer"));
-    enum { T = 32, OPS = 100 };
+    enum { T = 32, OPS = 400 }; /* 2.5 calls per op: 1,000 calls per thread */
     pthread_t th[T];
     hammer h[T];
     for (int i = 0; i < T; i++) {

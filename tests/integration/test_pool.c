@@ -27,7 +27,7 @@ typedef struct worker {
     pinky_db *db;
     const char *prefix;
     int id;
-    volatile int *stop;
+    int *stop;
     int ok, conn_errors, other_errors;
     pinky_status last_other;
     char last_msg[256];
@@ -36,7 +36,7 @@ typedef struct worker {
 static void *work(void *arg)
 {
     worker *w = arg;
-    for (int i = 0; !*w->stop && i < W_MAX_OPS; i++) {
+    for (int i = 0; !__atomic_load_n(w->stop, __ATOMIC_ACQUIRE) && i < W_MAX_OPS; i++) {
         char name[128];
         snprintf(name, sizeof name, "%s-%d-%d", w->prefix, w->id, i);
         pinky_user u;
@@ -64,7 +64,7 @@ static void *work(void *arg)
 static void run_workload(pinky_db *db, const char *prefix, void (*disrupt)(void *), void *ctx,
                          worker *ws)
 {
-    volatile int stop = 0;
+    int stop = 0;
     pthread_t th[W_THREADS];
     for (int i = 0; i < W_THREADS; i++) {
         ws[i] = (worker){.db = db, .prefix = prefix, .id = i, .stop = &stop};
@@ -73,7 +73,7 @@ static void run_workload(pinky_db *db, const char *prefix, void (*disrupt)(void 
     usleep(300000);
     disrupt(ctx);
     usleep(1500000);
-    stop = 1;
+    __atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
     for (int i = 0; i < W_THREADS; i++)
         pthread_join(th[i], NULL);
 }
@@ -138,7 +138,7 @@ static void test_server_restart_under_load(void **state)
 /* ---- killed backends ---- */
 
 typedef struct killer {
-    volatile int stop;
+    int stop;
     int killed;
 } killer;
 
@@ -146,7 +146,7 @@ static void *kill_loop(void *arg)
 {
     killer *k = arg;
     PGconn *c = PQconnectdb(pt_conninfo());
-    while (!k->stop) {
+    while (!__atomic_load_n(&k->stop, __ATOMIC_ACQUIRE)) {
         PGresult *r = PQexec(c, "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
                                 " WHERE application_name = 'pinky-kill-test' ORDER BY random() LIMIT 1) s");
         if (PQresultStatus(r) == PGRES_TUPLES_OK)
@@ -180,7 +180,7 @@ static void test_killed_backends(void **state)
     g_killer.stop = 0;
     g_killer.killed = 0;
     run_workload(db, prefix, start_killing, NULL, ws);
-    g_killer.stop = 1;
+    __atomic_store_n(&g_killer.stop, 1, __ATOMIC_RELEASE);
     pthread_join(g_killer_thread, NULL);
     assert_true(g_killer.killed >= 5);
     check_rows(prefix, ws);
