@@ -154,6 +154,10 @@ PINKY_API pinky_opt_bool pinky_bool(bool v);
 PINKY_API pinky_opt_time pinky_time_val(pinky_time v);
 PINKY_API pinky_opt_uuid pinky_uuid_val(const pinky_uuid *v);
 
+/* ---- Hashing ------------------------------------------------------------ */
+/* Hex SHA-256 of data into out (65 bytes), e.g. for sync_items.hash. */
+PINKY_API void pinky_sha256_hex(const void *data, size_t len, char out[65]);
+
 /* ---- Decimals ------------------------------------------------------------ */
 /*
  * An exact decimal as a scaled integer: the column's scale is fixed by the
@@ -170,7 +174,8 @@ PINKY_API pinky_opt_decimal pinky_decimal(int64_t scaled);
  */
 PINKY_API pinky_status pinky_decimal_parse(const char *text, int precision, int scale,
                                            int64_t *out);
-/* Writes the value with exactly `scale` fractional digits; buf needs PINKY_DECIMAL_STRLEN. */
+/* Writes the value with exactly `scale` fractional digits (scale 0..18; "NaN"
+   for another scale); buf needs PINKY_DECIMAL_STRLEN. */
 PINKY_API void pinky_decimal_format(int64_t scaled, int scale, char *buf);
 
 #ifdef __cplusplus

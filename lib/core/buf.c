@@ -63,6 +63,7 @@ char *pk_buf_take(pk_buf *b)
         return NULL;
     }
     char *d = b->data;
+    d[b->len] = '\0'; /* an empty builder has not written its terminator yet */
     pk_buf_init(b);
     return d;
 }

@@ -59,6 +59,10 @@ PINKY_API pinky_status pinky_decimal_parse(const char *text, int precision, int 
 
 PINKY_API void pinky_decimal_format(int64_t scaled, int scale, char *buf)
 {
+    if (scale < 0 || scale > 18) { /* what pinky_decimal_parse supports; keeps buf in bounds */
+        strcpy(buf, "NaN");
+        return;
+    }
     uint64_t mag = scaled < 0 ? (uint64_t)0 - (uint64_t)scaled : (uint64_t)scaled;
     char digits[32];
     int n = snprintf(digits, sizeof digits, "%llu", (unsigned long long)mag);

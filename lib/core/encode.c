@@ -69,6 +69,11 @@ void pk_sha256_hex(const void *data, size_t len, char out[65])
         snprintf(out + 8 * i, 9, "%08x", h[i]);
 }
 
+PINKY_API void pinky_sha256_hex(const void *data, size_t len, char out[65])
+{
+    pk_sha256_hex(data, len, out);
+}
+
 static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 char *pk_b64_encode(const void *data, size_t len)

@@ -50,6 +50,26 @@ static void copy_field(char *dst, size_t cap, const char *src)
     dst[n] = '\0';
 }
 
+/* Messages quote caller input cut at a byte count: keep them valid UTF-8
+   (bindings decode them) by replacing broken sequences with '?'. */
+static void repair_utf8(char *s)
+{
+    unsigned char *p = (unsigned char *)s;
+    while (*p) {
+        int n = *p < 0x80 ? 0 : (*p & 0xE0) == 0xC0 ? 1 : (*p & 0xF0) == 0xE0 ? 2 : (*p & 0xF8) == 0xF0 ? 3 : -1;
+        int ok = n >= 0;
+        for (int k = 1; ok && k <= n; k++)
+            ok = (p[k] & 0xC0) == 0x80;
+        if (ok && n > 0 && pk_utf8_count((const char *)p, (size_t)n + 1) != 1)
+            ok = 0; /* overlong, surrogate or out of range */
+        if (!ok) {
+            *p++ = '?';
+            continue;
+        }
+        p += n + 1;
+    }
+}
+
 static pinky_error *wire(void)
 {
     pk_tls_error *e = &t_err;
@@ -86,6 +106,7 @@ pinky_status pk_err(pinky_status status, const char *field, const char *fmt, ...
     va_start(ap, fmt);
     vsnprintf(t_err.message, sizeof t_err.message, fmt, ap);
     va_end(ap);
+    repair_utf8(t_err.message);
     return status;
 }
 

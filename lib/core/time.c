@@ -61,7 +61,13 @@ PINKY_API pinky_status pinky_time_from_utc(int year, int month, int day, int hou
         return pk_err(PINKY_INVALID, "time", "time: %d-%02d-%02d %02d:%02d:%02d.%06d is not a valid UTC time",
                       year, month, day, hour, minute, second, microsecond);
     int64_t days = days_from_civil(year, month, day);
-    *out = ((days * 86400 + hour * 3600 + minute * 60 + second) * 1000000) + microsecond;
+    int64_t secs = days * 86400 + hour * 3600 + minute * 60 + second;
+    /* int64 microseconds end in year 294247, and INT64_MAX itself is infinity */
+    if (secs > INT64_MAX / 1000000 ||
+        (secs == INT64_MAX / 1000000 && microsecond >= INT64_MAX % 1000000))
+        return pk_err(PINKY_INVALID, "time", "time: %d-%02d-%02d %02d:%02d:%02d.%06d is beyond the representable range",
+                      year, month, day, hour, minute, second, microsecond);
+    *out = secs * 1000000 + microsecond;
     return PINKY_OK;
 }
 
@@ -88,8 +94,10 @@ PINKY_API void pinky_time_format(pinky_time t, char *buf)
     int64_t y;
     int m, d;
     civil_from_days(days, &y, &m, &d);
-    int n = snprintf(buf, PINKY_TIME_STRLEN, "%04lld-%02d-%02dT%02d:%02d:%02d", (long long)y, m, d,
-                     (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60));
+    /* the sign apart, so year -1 is "-0001", which pinky_time_parse reads back */
+    int n = snprintf(buf, PINKY_TIME_STRLEN, "%s%04lld-%02d-%02dT%02d:%02d:%02d", y < 0 ? "-" : "",
+                     (long long)(y < 0 ? -y : y), m, d, (int)(rem / 3600), (int)(rem / 60 % 60),
+                     (int)(rem % 60));
     if (us)
         n += snprintf(buf + n, PINKY_TIME_STRLEN - (size_t)n, ".%06d", (int)us);
     snprintf(buf + n, PINKY_TIME_STRLEN - (size_t)n, "Z");
@@ -128,7 +136,10 @@ PINKY_API pinky_status pinky_time_parse(const char *text, pinky_time *out)
         neg = true;
         p++;
     }
-    if (!digits(&p, 4, &y) || *p++ != '-' || !digits(&p, 2, &mo) || *p++ != '-' ||
+    int yn = 0; /* four to six year digits: format writes years past 9999 too */
+    while (p[yn] >= '0' && p[yn] <= '9')
+        yn++;
+    if (yn < 4 || yn > 6 || !digits(&p, yn, &y) || *p++ != '-' || !digits(&p, 2, &mo) || *p++ != '-' ||
         !digits(&p, 2, &d))
         goto bad;
     if (neg)
@@ -160,9 +171,14 @@ PINKY_API pinky_status pinky_time_parse(const char *text, pinky_time *out)
         int sign = *p++ == '-' ? -1 : 1, oh, om = 0;
         if (!digits(&p, 2, &oh))
             goto bad;
-        if (*p == ':')
+        if (*p == ':') {
             p++;
-        if (*p && !digits(&p, 2, &om))
+            if (!digits(&p, 2, &om))
+                goto bad;
+        } else if (*p && !digits(&p, 2, &om)) {
+            goto bad;
+        }
+        if (oh > 15 || om > 59) /* PostgreSQL's limits */
             goto bad;
         offset = sign * ((int64_t)oh * 3600 + om * 60);
     } else if (*p != '\0') {
@@ -172,6 +188,10 @@ PINKY_API pinky_status pinky_time_parse(const char *text, pinky_time *out)
         goto bad;
     pinky_time t;
     if (pinky_time_from_utc(y, mo, d, h, mi, s, us, &t) != PINKY_OK)
+        goto bad;
+    /* stay clear of overflow and of the infinities */
+    if ((offset < 0 && t > INT64_MAX - 1 + offset * 1000000) ||
+        (offset > 0 && t < INT64_MIN + 1 + offset * 1000000))
         goto bad;
     *out = t - offset * 1000000;
     return PINKY_OK;

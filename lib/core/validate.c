@@ -49,6 +49,8 @@ long pk_utf8_count(const char *str, size_t len)
 
 pinky_status pk_check_text(const char *field, const char *s, int max_chars)
 {
+    if (s == NULL)
+        return pk_err(PINKY_INVALID, field, "%s: NULL string", field);
     long n = pk_utf8_count(s, strlen(s));
     if (n < 0)
         return pk_err(PINKY_INVALID, field, "%s: not valid UTF-8", field);

@@ -442,8 +442,22 @@ pinky_status pk_row_decode(const pk_table *t, const pk_res *r, int row, int firs
             pk_res_uuid(r, row, col, &((pinky_opt_uuid *)f)->value);
             ((pinky_opt_uuid *)f)->is_set = true;
             break;
-        case PK_TIME: *(pinky_time *)f = pk_res_time(r, row, col); break;
-        case PK_OPT_TIME: *(pinky_opt_time *)f = pinky_time_val(pk_res_time(r, row, col)); break;
+        case PK_TIME:
+        case PK_OPT_TIME: {
+            /* TIMESTAMPTZ reaches 294276 AD; int64 microseconds since 1970 stop in 294247 */
+            int64_t pg = (int64_t)pk_get_be64(v);
+            if (pg != INT64_MAX && pg != INT64_MIN && pg > INT64_MAX - PK_PG_EPOCH_US) {
+                pk_free(mem);
+                return pk_err(PINKY_INVALID, c->name, "%s: the stored time is beyond pinky_time's range (294247 AD)",
+                              c->name);
+            }
+            pinky_time t = pk_res_time(r, row, col);
+            if (c->type == PK_TIME)
+                *(pinky_time *)f = t;
+            else
+                *(pinky_opt_time *)f = pinky_time_val(t);
+            break;
+        }
         case PK_TEXT:
             memcpy(heap, v, (size_t)len);
             heap[len] = '\0';
