@@ -170,10 +170,18 @@ static bool scan_number(jscan *s)
     }
     if (*s->p == 'e' || *s->p == 'E') {
         s->p++;
+        bool neg = *s->p == '-';
         if (*s->p == '+' || *s->p == '-')
             s->p++;
+        const char *e = s->p;
         if (!digits1(s))
             return false;
+        long exp = 0;
+        for (; e < s->p && exp < 1000000; e++)
+            exp = exp * 10 + (*e - '0');
+        /* JSONB numbers are numeric: at most 131072 digits before the point, 16383 after */
+        if ((!neg && exp > 131071) || (neg && exp > 16383))
+            return fail_at(s, "number out of the range JSONB can store");
     }
     return true;
 }

@@ -95,7 +95,8 @@ int pk_p_time(pk_params *ps, pinky_time t)
        with INT64_MAX / INT64_MIN for +/-infinity (as pinky_time). */
     int64_t v = t;
     if (t != PINKY_TIME_INFINITY && t != PINKY_TIME_NEG_INFINITY)
-        v = t - PK_PG_EPOCH_US;
+        v = t < INT64_MIN + PK_PG_EPOCH_US + 1 ? INT64_MIN + 1 /* out of range: the server refuses it */
+                                             : t - PK_PG_EPOCH_US;
     return pk_p_i64(ps, v);
 }
 

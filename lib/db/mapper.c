@@ -119,12 +119,14 @@ static int64_t pow10i(int n)
     return v;
 }
 
-static pinky_status validate_column(const pk_table *t, const pk_column *c, const void *row)
+static pinky_status validate_column(const pk_table *t, const pk_column *c, const void *row,
+                                    bool create)
 {
     char field[128];
     snprintf(field, sizeof field, "%s.%s", t->entity, c->name);
     if (is_null(c, row)) {
-        if (c->flags & (PK_REQUIRED | PK_NOTNULL))
+        /* on create an unset NOT NULL column with a default takes the default */
+        if (c->flags & (create ? PK_REQUIRED : (PK_REQUIRED | PK_NOTNULL)))
             return pk_err(PINKY_INVALID, field, "%s: is required and cannot be NULL", field);
         return PINKY_OK;
     }
@@ -199,7 +201,7 @@ pinky_status pk_row_validate(const pk_table *t, const void *row, bool create, ui
         if (c->flags & (PK_SERVER | PK_OWNER))
             continue;
         if (create || (c->mask & mask)) {
-            if ((st = validate_column(t, c, row)) != PINKY_OK)
+            if ((st = validate_column(t, c, row, create)) != PINKY_OK)
                 return st;
         }
     }
