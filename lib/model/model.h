@@ -53,6 +53,8 @@
                                               const pinky_uuid *id, pinky_##NAME **out)   \
     {                                                                                     \
         pinky_##NAME key;                                                                 \
+        if (out)                                                                          \
+            *out = NULL;                                                                  \
         if (id == NULL)                                                                   \
             return pk_err(PINKY_INVALID, "id", "id: NULL pointer");                       \
         pk_row_init(&(TABLE), &key);                                                      \
@@ -66,6 +68,8 @@
                                                  pinky_##NAME **out)                      \
     {                                                                                     \
         pinky_##NAME key;                                                                 \
+        if (out)                                                                          \
+            *out = NULL;                                                                  \
         if (id == NULL)                                                                   \
             return pk_err(PINKY_INVALID, "id", "id: NULL pointer");                       \
         pk_row_init(&(TABLE), &key);                                                      \
@@ -88,6 +92,22 @@
                                                pinky_##NAME##_page **out)                 \
     {                                                                                     \
         return pk_row_list(db, &(TABLE), user_id, filter, 0, (void **)out);               \
+    }
+
+/* pinky_<NAME>_str / pinky_<NAME>_parse for an enum whose CHECK strings are NAMES. */
+#define PK_DEFINE_ENUM(NAME, NAMES)                                                       \
+    _Static_assert(sizeof(pinky_##NAME) == sizeof(int),                                   \
+                   "enum fields must be int-sized (never build with -fshort-enums)");     \
+    PINKY_API const char *pinky_##NAME##_str(pinky_##NAME v) { return pk_enum_name(NAMES, (int)v); } \
+    PINKY_API pinky_status pinky_##NAME##_parse(const char *text, pinky_##NAME *out)      \
+    {                                                                                     \
+        int v = 0;                                                                        \
+        if (out == NULL)                                                                  \
+            return pk_err(PINKY_INVALID, "out", "out: NULL pointer");                     \
+        pinky_status st = pk_enum_parse(#NAME, NAMES, text, &v);                          \
+        if (st == PINKY_OK)                                                               \
+            *out = (pinky_##NAME)v;                                                       \
+        return st;                                                                        \
     }
 
 #endif /* PK_MODEL_H */
