@@ -47,7 +47,7 @@ INTEG_BIN   := $(INTEG_SRC:tests/integration/%.c=$(B)/tests/%)
 SUPPORT_SRC := $(wildcard tests/support/*.c)
 EXAMPLES    := $(B)/examples/demo $(B)/examples/quickstart
 
-.PHONY: all lib examples tests check check-unit check-integration check-meson check-install \
+.PHONY: FORCE all lib examples tests check check-unit check-integration check-meson check-install \
         check-symbols demo bootstrap install uninstall clean asan tsan valgrind
 
 all: lib examples
@@ -81,7 +81,14 @@ $(STATIC): $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $(LIB_OBJ)
 
-$(B)/pinky.pc: pinky.pc.in Makefile
+# pinky.pc depends on the install paths: remember them, rewrite it when they change
+$(B)/install-paths: FORCE
+	@mkdir -p $(B)
+	@echo '$(PREFIX) $(LIBDIR) $(INCLUDEDIR)' | cmp -s - $@ || echo '$(PREFIX) $(LIBDIR) $(INCLUDEDIR)' > $@
+
+FORCE:
+
+$(B)/pinky.pc: pinky.pc.in Makefile $(B)/install-paths
 	@mkdir -p $(B)
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
