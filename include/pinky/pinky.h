@@ -8,5 +8,11 @@
 #include "common.h"
 #include "db.h"
 #include "user.h"
+#include "sync.h"
+#include "document.h"
+#include "workflow.h"
+#include "comm.h"
+#include "property.h"
+#include "system.h"
 
 #endif /* PINKY_H */

@@ -36,6 +36,8 @@ typedef struct pk_server_error {
         *column_name;
 } pk_server_error;
 pinky_status pk_err_server(pinky_status status, const pk_server_error *e);
+/* Makes a copied error the thread's error again, every field included. */
+pinky_status pk_err_restore(const pinky_error *e);
 /* Prefixes the current message with "context: ". */
 void pk_err_prefix(const char *fmt, ...) PK_PRINTF(1, 2);
 /* Current status of the thread's error. */

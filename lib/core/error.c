@@ -128,6 +128,15 @@ pinky_status pk_err_server(pinky_status status, const pk_server_error *s)
     return status;
 }
 
+pinky_status pk_err_restore(const pinky_error *src)
+{
+    pk_server_error e = {src->sqlstate, src->message, src->detail, src->hint,
+                         src->constraint_name, src->table_name, src->column_name};
+    pk_err_server(src->status, &e);
+    copy_field(t_err.field, sizeof t_err.field, src->field);
+    return src->status;
+}
+
 void pk_err_prefix(const char *fmt, ...)
 {
     char pre[256], old[PK_MSG_MAX];

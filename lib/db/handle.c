@@ -197,11 +197,8 @@ PINKY_API pinky_status pinky_db_rollback(pinky_db *tx)
     pinky_error *keep = pinky_error_copy(pinky_error_last());
     pinky_status st = tx_end(tx, false);
     /* a rollback after a failure keeps the failure's error readable */
-    if (st == PINKY_OK && keep && keep->status != PINKY_OK) {
-        pk_server_error e = {keep->sqlstate, keep->message, keep->detail, keep->hint,
-                             keep->constraint_name, keep->table_name, keep->column_name};
-        pk_err_server(keep->status, &e);
-    }
+    if (st == PINKY_OK && keep && keep->status != PINKY_OK)
+        pk_err_restore(keep);
     pinky_error_free(keep);
     return st;
 }

@@ -198,9 +198,7 @@ PINKY_API pinky_status pinky_migrate(pinky_db *db)
             pk_conn_simple(pool, c, "SELECT pg_advisory_unlock(" PK_MIGRATE_LOCK_KEY ")") != PINKY_OK)
             c->broken = true;
         if (keep) {
-            pk_server_error s = {keep->sqlstate, keep->message, keep->detail, keep->hint,
-                                 keep->constraint_name, keep->table_name, keep->column_name};
-            pk_err_server(keep->status, &s);
+            pk_err_restore(keep);
             pinky_error_free(keep);
         }
     }
