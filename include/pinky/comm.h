@@ -134,10 +134,10 @@ PINKY_API void pinky_comm_tag_filter_init(pinky_comm_tag_filter *filter);
  * Tags communication comm_id of user_id with tag.  Idempotent: adding a tag
  * it already has succeeds and keeps the first created_at.  NOT_FOUND when the
  * communication is absent or another user's; INVALID for an empty, too long
- * or non-UTF-8 tag.  *out (may be NULL) gets the stored tag row.
+ * or non-UTF-8 tag.
  */
 PINKY_API pinky_status pinky_comm_tag_add(pinky_db *db, int32_t user_id, const pinky_uuid *comm_id,
-                                          const char *tag, pinky_comm_tag **out);
+                                          const char *tag);
 /* Removes a tag.  NOT_FOUND when the communication does not have it (or is not user_id's). */
 PINKY_API pinky_status pinky_comm_tag_remove(pinky_db *db, int32_t user_id,
                                              const pinky_uuid *comm_id, const char *tag);
@@ -150,6 +150,13 @@ PINKY_API pinky_status pinky_comm_tag_list(pinky_db *db, int32_t user_id,
                                            const pinky_uuid *comm_id,
                                            const pinky_comm_tag_filter *filter,
                                            pinky_comm_tag_page **out);
+/*
+ * Makes tags[0..n-1] exactly the communication's tags, atomically (n == 0
+ * removes them all).  Every tag is validated first: INVALID naming
+ * "tags[i]" writes nothing.  NOT_FOUND when the communication is not user_id's.
+ */
+PINKY_API pinky_status pinky_comm_tag_set(pinky_db *db, int32_t user_id, const pinky_uuid *comm_id,
+                                          const char *const *tags, size_t n);
 PINKY_API void pinky_comm_tag_free(pinky_comm_tag *tag);
 PINKY_API void pinky_comm_tag_page_free(pinky_comm_tag_page *page);
 

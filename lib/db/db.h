@@ -123,5 +123,7 @@ static inline uint64_t pk_get_be64(const char *p)
 
 /* PostgreSQL's epoch (2000-01-01) in Unix microseconds. */
 #define PK_PG_EPOCH_US INT64_C(946684800000000)
+/* The earliest TIMESTAMPTZ, 4714-11-24 00:00 UTC BC, in Unix microseconds. */
+#define PK_PG_MIN_TIME INT64_C(-210866803200000000)
 
 #endif /* PK_DB_H */

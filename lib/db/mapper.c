@@ -67,13 +67,26 @@ void pk_filter_init(const pk_table *t, void *filter)
     *(uint32_t *)filter = (uint32_t)t->filter_size;
 }
 
-void pk_page_free(void *page)
+void pk_row_free(const pk_table *t, void *row)
+{
+    if (row == NULL)
+        return;
+    for (int i = 0; i < t->ncols; i++) {
+        const pk_column *c = &t->cols[i];
+        char *v = (c->flags & PK_SECRET) ? *(char **)((char *)row + c->offset) : NULL;
+        if (v && (c->type == PK_TEXT || c->type == PK_JSON))
+            explicit_bzero(v, strlen(v));
+    }
+    pk_free(row);
+}
+
+void pk_page_free(const pk_table *t, void *page)
 {
     pk_page *p = page;
     if (p == NULL)
         return;
     for (size_t i = 0; i < p->count; i++)
-        pk_free(p->items[i]);
+        pk_row_free(t, p->items[i]);
     pk_free(p->items);
     pk_free(p->next_cursor);
     pk_free(p);
@@ -137,6 +150,8 @@ static pinky_status validate_column(const pk_table *t, const pk_column *c, const
         if ((c->flags & PK_REQUIRED) && s[0] == '\0')
             return pk_err(PINKY_INVALID, field, "%s: must not be empty", field);
         pinky_status st = pk_check_text(field, s, c->limit);
+        if (st == PINKY_OK && c->check)
+            st = c->check(field, s);
         if (st != PINKY_OK && (c->flags & PK_SECRET))
             return pk_err(st, field, "%s: invalid value (not shown: secret)", field);
         return st;
@@ -179,9 +194,19 @@ static pinky_status validate_column(const pk_table *t, const pk_column *c, const
         return PINKY_OK;
     }
     case PK_OPT_TIME:
-    case PK_TIME:
+    case PK_TIME: {
+        pinky_time v = c->type == PK_TIME ? *(const pinky_time *)f : ((const pinky_opt_time *)f)->value;
+        if (v < PK_PG_MIN_TIME && v != PINKY_TIME_NEG_INFINITY)
+            return pk_err(PINKY_INVALID, field, "%s: before 4714-11-24 BC, the earliest TIMESTAMPTZ", field);
+        return PINKY_OK;
+    }
     case PK_I32:
-    case PK_OPT_I32:
+    case PK_OPT_I32: {
+        int32_t v = c->type == PK_I32 ? *(const int32_t *)f : ((const pinky_opt_i32 *)f)->value;
+        if ((c->flags & PK_MIN1) && v < 1)
+            return pk_err(PINKY_INVALID, field, "%s: %d, must be at least 1", field, (int)v);
+        return PINKY_OK;
+    }
     case PK_OPT_I64:
     case PK_BOOL:
     case PK_OPT_BOOL:
@@ -385,16 +410,19 @@ static void guard_fields(const pk_table *t, const int *params, char *out, size_t
     }
 }
 
-/* A missing owner is NOT_FOUND rather than a foreign-key error. */
-static pinky_status owner_fk(const pk_table *t, pinky_status st, int32_t user)
+/* A missing user (the owner, or a column referencing users) is NOT_FOUND
+   naming the column rather than a foreign-key error. */
+static pinky_status user_fk(const pk_table *t, pinky_status st)
 {
     const pinky_error *e = pinky_error_last();
-    const pk_column *oc = owner_col(t);
-    if (st == PINKY_CONSTRAINT && oc && strcmp(e->sqlstate, "23503") == 0) {
+    if (st != PINKY_CONSTRAINT || strcmp(e->sqlstate, "23503") != 0)
+        return st;
+    for (int i = 0; i < t->ncols; i++) {
+        const pk_column *c = &t->cols[i];
         char fk[160];
-        snprintf(fk, sizeof fk, "%s_%s_fkey", t->name, oc->name);
-        if (strcmp(e->constraint_name, fk) == 0)
-            return pk_err(PINKY_NOT_FOUND, "user_id", "user %d not found", (int)user);
+        snprintf(fk, sizeof fk, "%s_%s_fkey", t->name, c->name);
+        if ((c->flags & (PK_OWNER | PK_USER_REF)) && strcmp(e->constraint_name, fk) == 0)
+            return pk_err(PINKY_NOT_FOUND, c->name, "%s.%s: no such user", t->entity, c->name);
     }
     return st;
 }
@@ -561,7 +589,7 @@ static pinky_status insert(pinky_db *db, const pk_table *t, int32_t user, const 
     }
     pk_buf_printf(&sql, "INSERT INTO %s AS t (%s) SELECT %s", t->name, cols.data ? cols.data : "",
                   vals.data ? vals.data : "");
-    bool guarded = false;
+    bool guarded = false, key_only = false;
     ref_guards(&sql, t, &ps, params, user, &guarded, 0, true);
     if (upsert) {
         pk_buf_put(&sql, " ON CONFLICT (");
@@ -571,38 +599,55 @@ static pinky_status insert(pinky_db *db, const pk_table *t, int32_t user, const 
                 pk_buf_printf(&sql, "%s%s", first ? "" : ", ", t->cols[i].name);
                 first = false;
             }
-        pk_buf_put(&sql, ") DO UPDATE SET ");
+        pk_buf_put(&sql, ")");
         first = true;
         for (int i = 0; i < t->ncols; i++) {
             const pk_column *c = &t->cols[i];
             if (params[i] == 0 || (c->flags & (PK_NATURAL | PK_OWNER | PK_PARENT | PK_KEY)))
                 continue;
-            pk_buf_printf(&sql, "%s%s = EXCLUDED.%s", first ? "" : ", ", c->name, c->name);
+            pk_buf_printf(&sql, "%s%s = EXCLUDED.%s", first ? " DO UPDATE SET " : ", ", c->name,
+                          c->name);
             first = false;
         }
-        if (first) /* nothing but the key: touch a column so RETURNING yields the row */
-            pk_buf_printf(&sql, "%s = EXCLUDED.%s", t->cols[0].name, t->cols[0].name);
+        if (first) /* nothing but the key: an existing row stays as it is, read below */
+            pk_buf_put(&sql, " DO NOTHING");
+        key_only = first;
     }
     pk_buf_put(&sql, " RETURNING ");
     pk_sql_select_list(&sql, t, 0);
     char *text = pk_buf_take(&sql);
     pk_res *r = NULL;
     st = pk_query(db, text, &ps, &r);
-    if (st == PINKY_OK && pk_res_rows(r) == 0) {
-        char fields[256];
-        guard_fields(t, params, fields, sizeof fields, 0, true);
-        pk_res_free(r);
-        st = pk_err(PINKY_NOT_FOUND, fields, "%s: %s not found", t->entity, fields);
-    } else if (st == PINKY_OK) {
-        st = decode_one(t, r, out);
-    } else {
-        st = owner_fk(t, st, user);
-    }
     pk_free(text);
     pk_buf_free(&cols);
     pk_buf_free(&vals);
+    if (st != PINKY_OK) {
+        pk_params_free(&ps);
+        return user_fk(t, st);
+    }
+    if (pk_res_rows(r) == 1) {
+        pk_params_free(&ps);
+        return decode_one(t, r, out);
+    }
+    pk_res_free(r);
+    /* No row: with DO NOTHING it may have been there already; otherwise a
+       guard failed: the parent or a referenced row is not the user's. */
+    if (key_only) {
+        void *row = NULL;
+        st = pk_row_get(db, t, user, in, 0, &row);
+        if (st == PINKY_OK && out)
+            *out = row;
+        else
+            pk_free(row);
+        if (st != PINKY_NOT_FOUND) {
+            pk_params_free(&ps);
+            return st;
+        }
+    }
+    char fields[256];
+    guard_fields(t, params, fields, sizeof fields, 0, true);
     pk_params_free(&ps);
-    return st;
+    return pk_err(PINKY_NOT_FOUND, fields, "%s: %s not found", t->entity, fields);
 }
 
 pinky_status pk_row_create(pinky_db *db, const pk_table *t, int32_t user, const void *in, void **out)
@@ -633,6 +678,12 @@ pinky_status pk_row_find(pinky_db *db, const pk_table *t, int32_t user, const ch
     pk_buf_printf(&sql, " FROM %s AS t WHERE TRUE", t->name);
     for (int i = 0; cols[i]; i++) {
         const pk_column *c = pk_column_named(t, cols[i]);
+        const char *text = c->type == PK_TEXT ? *(char *const *)FIELD(values, c) : NULL;
+        if (text && (st = pk_check_text(c->name, text, c->limit)) != PINKY_OK) {
+            pk_buf_free(&sql);
+            pk_params_free(&ps);
+            return st;
+        }
         int n = pk_bind_column(&ps, c, values);
         if (n)
             pk_buf_printf(&sql, " AND t.%s = $%d::%s", c->name, n, pk_sql_type(c->type));
@@ -652,6 +703,42 @@ pinky_status pk_row_find(pinky_db *db, const pk_table *t, int32_t user, const ch
     pk_free(text);
     pk_params_free(&ps);
     return st;
+}
+
+/* Runs "<verb> FROM <table> AS t WHERE <key> AND <owner><tail>". */
+static pinky_status keyed(pinky_db *db, const pk_table *t, int32_t user, const void *key,
+                          const char *verb, const char *tail, pk_res **r)
+{
+    pinky_status st = pk_check_db(db);
+    if (st != PINKY_OK || (st = check_key(t, key)) != PINKY_OK)
+        return st;
+    pk_params ps;
+    pk_params_init(&ps);
+    pk_buf sql;
+    pk_buf_init(&sql);
+    pk_buf_printf(&sql, "%s FROM %s AS t WHERE TRUE", verb, t->name);
+    key_pred(&sql, t, &ps, key);
+    pk_sql_owner_pred(&sql, t, &ps, user);
+    pk_buf_put(&sql, tail);
+    char *text = pk_buf_take(&sql);
+    st = pk_query(db, text, &ps, r);
+    pk_free(text);
+    pk_params_free(&ps);
+    return st;
+}
+
+pinky_status pk_row_exists(pinky_db *db, const pk_table *t, int32_t user, const void *key,
+                           bool lock, const char *field)
+{
+    pk_res *r = NULL;
+    pinky_status st = keyed(db, t, user, key, "SELECT 1", lock ? " FOR NO KEY UPDATE" : "", &r);
+    if (st != PINKY_OK)
+        return st;
+    int rows = pk_res_rows(r);
+    pk_res_free(r);
+    if (rows != 1)
+        return pk_err(PINKY_NOT_FOUND, field, "%s: %s not found", field, t->entity);
+    return PINKY_OK;
 }
 
 pinky_status pk_row_get(pinky_db *db, const pk_table *t, int32_t user, const void *key,
@@ -677,6 +764,47 @@ static const pk_column *updated_col(const pk_table *t)
         if (t->cols[i].flags & PK_UPDATED)
             return &t->cols[i];
     return NULL;
+}
+
+/* Appends "col = $n::type" (or "= NULL") for each column in mask; params[i]
+   gets column i's parameter number. */
+static void set_masked(pk_buf *sql, const pk_table *t, pk_params *ps, const void *in,
+                       uint64_t mask, int *params, bool first)
+{
+    for (int i = 0; i < t->ncols; i++) {
+        const pk_column *c = &t->cols[i];
+        if (!(c->mask & mask))
+            continue;
+        int n = params[i] = pk_bind_column(ps, c, in);
+        if (n)
+            pk_buf_printf(sql, "%s%s = $%d::%s", first ? "" : ", ", c->name, n, pk_sql_type(c->type));
+        else
+            pk_buf_printf(sql, "%s%s = NULL", first ? "" : ", ", c->name);
+        first = false;
+    }
+}
+
+/* Adds RETURNING to the statement in sql and runs it; *matched tells
+   whether it returned its row (decoded into *out). */
+static pinky_status returning_one(pinky_db *db, const pk_table *t, pk_buf *sql, pk_params *ps,
+                                  void **out, bool *matched)
+{
+    pk_buf_put(sql, " RETURNING ");
+    pk_sql_select_list(sql, t, 0);
+    char *text = pk_buf_take(sql);
+    pk_res *r = NULL;
+    pinky_status st = pk_query(db, text, ps, &r);
+    pk_free(text);
+    pk_params_free(ps);
+    *matched = false;
+    if (st != PINKY_OK)
+        return user_fk(t, st);
+    if (pk_res_rows(r) == 1) {
+        *matched = true;
+        return decode_one(t, r, out);
+    }
+    pk_res_free(r);
+    return PINKY_OK;
 }
 
 pinky_status pk_row_update(pinky_db *db, const pk_table *t, int32_t user, const void *key,
@@ -706,18 +834,7 @@ pinky_status pk_row_update(pinky_db *db, const pk_table *t, int32_t user, const 
     pk_buf sql;
     pk_buf_init(&sql);
     pk_buf_printf(&sql, "UPDATE %s AS t SET ", t->name);
-    bool first = true;
-    for (int i = 0; i < t->ncols; i++) {
-        const pk_column *c = &t->cols[i];
-        if (!(c->mask & mask))
-            continue;
-        int n = params[i] = pk_bind_column(&ps, c, in);
-        if (n)
-            pk_buf_printf(&sql, "%s%s = $%d::%s", first ? "" : ", ", c->name, n, pk_sql_type(c->type));
-        else
-            pk_buf_printf(&sql, "%s%s = NULL", first ? "" : ", ", c->name);
-        first = false;
-    }
+    set_masked(&sql, t, &ps, in, mask, params, true);
     pk_buf_put(&sql, " WHERE TRUE");
     key_pred(&sql, t, &ps, key);
     pk_sql_owner_pred(&sql, t, &ps, user);
@@ -725,18 +842,10 @@ pinky_status pk_row_update(pinky_db *db, const pk_table *t, int32_t user, const 
         pk_buf_printf(&sql, " AND t.%s = $%d::timestamptz", uc->name, pk_p_time(&ps, *expected));
     bool guarded = true; /* WHERE already open */
     ref_guards(&sql, t, &ps, params, user, &guarded, mask, false);
-    pk_buf_put(&sql, " RETURNING ");
-    pk_sql_select_list(&sql, t, 0);
-    char *text = pk_buf_take(&sql);
-    pk_res *r = NULL;
-    st = pk_query(db, text, &ps, &r);
-    pk_free(text);
-    pk_params_free(&ps);
-    if (st != PINKY_OK)
+    bool matched;
+    st = returning_one(db, t, &sql, &ps, out, &matched);
+    if (st != PINKY_OK || matched)
         return st;
-    if (pk_res_rows(r) == 1)
-        return decode_one(t, r, out);
-    pk_res_free(r);
     /* Nothing matched: find out why (the row, a stale write, or a reference). */
     void *now = NULL;
     st = pk_row_get(db, t, user, key, 0, &now);
@@ -759,27 +868,13 @@ pinky_status pk_row_update(pinky_db *db, const pk_table *t, int32_t user, const 
 
 pinky_status pk_row_delete(pinky_db *db, const pk_table *t, int32_t user, const void *key)
 {
-    pinky_status st = pk_check_db(db);
-    if (st != PINKY_OK || (st = check_key(t, key)) != PINKY_OK)
-        return st;
-    pk_params ps;
-    pk_params_init(&ps);
-    pk_buf sql;
-    pk_buf_init(&sql);
-    pk_buf_printf(&sql, "DELETE FROM %s AS t WHERE TRUE", t->name);
-    key_pred(&sql, t, &ps, key);
-    pk_sql_owner_pred(&sql, t, &ps, user);
-    char *text = pk_buf_take(&sql);
     pk_res *r = NULL;
-    st = pk_query(db, text, &ps, &r);
-    if (st == PINKY_OK) {
-        if (pk_res_affected(r) == 0)
-            st = pk_err(PINKY_NOT_FOUND, NULL, "%s not found", t->entity);
-        pk_res_free(r);
-    }
-    pk_free(text);
-    pk_params_free(&ps);
-    return st;
+    pinky_status st = keyed(db, t, user, key, "DELETE", "", &r);
+    if (st != PINKY_OK)
+        return st;
+    long n = pk_res_affected(r);
+    pk_res_free(r);
+    return n ? PINKY_OK : pk_err(PINKY_NOT_FOUND, NULL, "%s not found", t->entity);
 }
 
 /* ---- lists ---- */
@@ -955,8 +1050,71 @@ static pinky_status filter_sql(const pk_table *t, const void *filter, pk_buf *sq
     return PINKY_OK;
 }
 
+int pk_p_text_array(pk_params *ps, const char *const *items, size_t n)
+{
+    /* the array's text form: {"a","b\\"c"} */
+    pk_buf b;
+    pk_buf_init(&b);
+    pk_buf_putc(&b, '{');
+    for (size_t i = 0; i < n; i++) {
+        pk_buf_put(&b, i ? ",\"" : "\"");
+        for (const char *p = items[i]; *p; p++) {
+            if (*p == '"' || *p == '\\')
+                pk_buf_putc(&b, '\\');
+            pk_buf_putc(&b, *p);
+        }
+        pk_buf_putc(&b, '"');
+    }
+    pk_buf_putc(&b, '}');
+    return pk_p_text_owned(ps, pk_buf_take(&b));
+}
+
+static const pk_filter_field *tag_filter(const pk_table *t)
+{
+    for (int i = 0; i < t->nfilters; i++)
+        if (t->filters[i].op == PK_TAGGED)
+            return &t->filters[i];
+    return NULL;
+}
+
+/* The scope's conditions: its parent and the tags every row must carry. */
+static pinky_status scope_sql(const pk_table *t, const pk_scope *scope, pk_buf *sql, pk_params *ps)
+{
+    if (scope->parent) {
+        const pk_column *pc = parent_col(t);
+        pk_buf_printf(sql, " AND t.%s = $%d::uuid", pc->name, pk_p_uuid(ps, scope->parent));
+    }
+    if (scope->ntags == 0)
+        return PINKY_OK;
+    const pk_filter_field *tf = tag_filter(t);
+    if (tf == NULL || scope->all_tags == NULL)
+        return pk_err(PINKY_INVALID, "tags", "tags: %s has no tags", t->entity);
+    for (size_t i = 0; i < scope->ntags; i++) {
+        char field[32];
+        snprintf(field, sizeof field, "tags[%zu]", i);
+        if (scope->all_tags[i] == NULL || scope->all_tags[i][0] == '\0')
+            return pk_err(PINKY_INVALID, field, "%s: empty tag", field);
+        pinky_status st = pk_check_text(field, scope->all_tags[i], 255);
+        if (st != PINKY_OK)
+            return st;
+    }
+    /* as many distinct matches as distinct tags asked for */
+    int arr = pk_p_text_array(ps, scope->all_tags, scope->ntags);
+    pk_buf_printf(sql,
+                  " AND (SELECT count(*) FROM %s g WHERE g.%s = t.%s AND g.tag = ANY($%d::text[]))"
+                  " = (SELECT count(DISTINCT x) FROM unnest($%d::text[]) x)",
+                  tf->tag_table, tf->tag_fk, tf->column, arr, arr);
+    return PINKY_OK;
+}
+
 pinky_status pk_row_list(pinky_db *db, const pk_table *t, int32_t user, const void *filter,
                          unsigned flags, void **page)
+{
+    return pk_row_list_scoped(db, t, user, filter, flags, NULL, page);
+}
+
+pinky_status pk_row_list_scoped(pinky_db *db, const pk_table *t, int32_t user, const void *filter,
+                                unsigned flags, const pk_scope *scope, void **page)
 {
     if (page == NULL)
         return pk_err(PINKY_INVALID, "out", "out: NULL pointer");
@@ -989,6 +1147,8 @@ pinky_status pk_row_list(pinky_db *db, const pk_table *t, int32_t user, const vo
     pk_sql_owner_pred(&sql, t, &ps, user);
     if (filter)
         st = filter_sql(t, filter, &sql, &ps);
+    if (st == PINKY_OK && scope)
+        st = scope_sql(t, scope, &sql, &ps);
     if (st == PINKY_OK && head.cursor) {
         int first = 0;
         st = bind_cursor(t, head.cursor, &ps, &first);
@@ -1050,9 +1210,60 @@ pinky_status pk_row_list(pinky_db *db, const pk_table *t, int32_t user, const vo
     }
     pk_res_free(r);
     if (st != PINKY_OK) {
-        pk_page_free(p);
+        pk_page_free(t, p);
         return st;
     }
     *page = p;
     return PINKY_OK;
+}
+
+pinky_status pk_row_transition(pinky_db *db, const pk_table *t, int32_t user, const void *key,
+                               const char *state, const int *from, int to, const void *in,
+                               uint64_t mask, const char *extra_set, void **out)
+{
+    if (out)
+        *out = NULL;
+    pinky_status st = pk_check_db(db);
+    if (st != PINKY_OK || (st = check_key(t, key)) != PINKY_OK)
+        return st;
+    if (mask && (st = pk_row_validate(t, in, false, mask)) != PINKY_OK)
+        return st;
+    const pk_column *sc = pk_column_named(t, state);
+    pk_params ps;
+    pk_params_init(&ps);
+    pk_buf sql;
+    pk_buf_init(&sql);
+    pk_buf_printf(&sql, "UPDATE %s AS t SET %s = $%d::text", t->name, sc->name,
+                  pk_p_text(&ps, sc->enums[to - 1]));
+    int params[64] = {0};
+    set_masked(&sql, t, &ps, in, mask & ~sc->mask, params, false);
+    if (extra_set)
+        pk_buf_printf(&sql, ", %s", extra_set);
+    pk_buf_put(&sql, " WHERE TRUE");
+    key_pred(&sql, t, &ps, key);
+    pk_sql_owner_pred(&sql, t, &ps, user);
+    pk_buf_printf(&sql, " AND t.%s IN (", sc->name);
+    for (int i = 0; from[i]; i++)
+        pk_buf_printf(&sql, "%s$%d::text", i ? ", " : "", pk_p_text(&ps, sc->enums[from[i] - 1]));
+    pk_buf_put(&sql, ")");
+    bool matched;
+    st = returning_one(db, t, &sql, &ps, out, &matched);
+    if (st != PINKY_OK || matched)
+        return st;
+    /* Nothing matched: no such row for the user, or not in a state to move from. */
+    void *now = NULL;
+    st = pk_row_get(db, t, user, key, 0, &now);
+    if (st != PINKY_OK)
+        return st;
+    const char *cur = pk_enum_name(sc->enums, *(const int *)FIELD(now, sc));
+    pk_free(now);
+    char allowed[160] = "";
+    for (int i = 0; from[i]; i++) {
+        size_t n = strlen(allowed);
+        snprintf(allowed + n, sizeof allowed - n, "%s%s", i ? " or " : "", sc->enums[from[i] - 1]);
+    }
+    char field[128];
+    snprintf(field, sizeof field, "%s.%s", t->entity, sc->name);
+    return pk_err(PINKY_INVALID, field, "%s: is %s; only a %s %s can become %s; nothing written",
+                  field, cur ? cur : "NULL", allowed, t->entity, sc->enums[to - 1]);
 }

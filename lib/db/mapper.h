@@ -41,6 +41,8 @@ typedef enum pk_ctype {
 #define PK_UPDATED   0x0200u /* the updated_at column */
 #define PK_NATURAL   0x0400u /* part of the natural key used by upsert */
 #define PK_HIDDEN    0x0800u /* read as NULL unless the operation passes PK_REVEAL */
+#define PK_USER_REF  0x1000u /* references users(id): a missing user is NOT_FOUND */
+#define PK_MIN1      0x2000u /* an integer that must be at least 1 */
 
 typedef struct pk_table pk_table;
 
@@ -55,6 +57,8 @@ typedef struct pk_column {
     const char *const *enums;   /* PK_ENUM names, NULL-terminated */
     int precision, scale;       /* PK_DECIMAL */
     const pk_table *ref;        /* a row of this (user-owned) table is referenced */
+    /* extra validation of a PK_TEXT value (INVALID naming field otherwise) */
+    pinky_status (*check)(const char *field, const char *value);
 } pk_column;
 
 /* Filter fields: what a list may be narrowed by. */
@@ -112,7 +116,9 @@ struct pk_table {
 /* Sets struct_size and zeroes the rest. */
 void pk_row_init(const pk_table *t, void *row);
 void pk_filter_init(const pk_table *t, void *filter);
-void pk_page_free(void *page);
+/* Frees a row or a page of rows, wiping PK_SECRET values first. */
+void pk_row_free(const pk_table *t, void *row);
+void pk_page_free(const pk_table *t, void *page);
 
 /* Validates a caller's row for create (every column) or update (masked). */
 pinky_status pk_row_validate(const pk_table *t, const void *row, bool create, uint64_t mask);
@@ -125,6 +131,10 @@ pinky_status pk_row_create(pinky_db *db, const pk_table *t, int32_t user, const 
 pinky_status pk_row_upsert(pinky_db *db, const pk_table *t, int32_t user, const void *in, void **out);
 pinky_status pk_row_get(pinky_db *db, const pk_table *t, int32_t user, const void *key,
                         unsigned flags, void **out);
+/* OK when the row identified by key exists and is the user's (locked
+   against concurrent updates when lock); NOT_FOUND naming `field` otherwise. */
+pinky_status pk_row_exists(pinky_db *db, const pk_table *t, int32_t user, const void *key,
+                           bool lock, const char *field);
 /* Reads the row whose columns named in cols (NULL-terminated) equal their
    values in the row struct `values`; NOT_FOUND when none. */
 pinky_status pk_row_find(pinky_db *db, const pk_table *t, int32_t user, const char *const *cols,
@@ -134,6 +144,28 @@ pinky_status pk_row_update(pinky_db *db, const pk_table *t, int32_t user, const 
 pinky_status pk_row_delete(pinky_db *db, const pk_table *t, int32_t user, const void *key);
 pinky_status pk_row_list(pinky_db *db, const pk_table *t, int32_t user, const void *filter,
                          unsigned flags, void **page);
+
+/* What narrows a list beyond its filter struct. */
+typedef struct pk_scope {
+    const pinky_uuid *parent;   /* only rows of this parent (the PK_PARENT column) */
+    const char *const *all_tags; /* only rows carrying every one of these tags (the
+                                    table's PK_TAGGED filter names the tag table) */
+    size_t ntags;
+} pk_scope;
+pinky_status pk_row_list_scoped(pinky_db *db, const pk_table *t, int32_t user, const void *filter,
+                                unsigned flags, const pk_scope *scope, void **page);
+
+/*
+ * A guarded state change: sets the enum column `state` to `to` (plus the
+ * columns in mask from `in`, and `extra_set`, literal "col = expr" SQL
+ * without parameters) only while the row's state is one of `from`
+ * (0-terminated).  One statement, so concurrent callers cannot both win.
+ * NOT_FOUND when there is no such row for the user; INVALID naming the
+ * state column, with the current state, when it is not in `from`.
+ */
+pinky_status pk_row_transition(pinky_db *db, const pk_table *t, int32_t user, const void *key,
+                               const char *state, const int *from, int to, const void *in,
+                               uint64_t mask, const char *extra_set, void **out);
 
 /* Building blocks for model files with their own statements. */
 /* Writes the select list ("t.a, t.b::text, ...") for t. */
@@ -147,6 +179,8 @@ const char *pk_sql_type(pk_ctype type);
    into a newly allocated struct. */
 pinky_status pk_row_decode(const pk_table *t, const pk_res *r, int row, int first, void **out);
 const pk_column *pk_column_named(const pk_table *t, const char *name);
+/* Binds a text[] parameter (text format) from n strings. */
+int pk_p_text_array(pk_params *ps, const char *const *items, size_t n);
 /* Checks struct_size of a caller's struct. */
 pinky_status pk_check_size(const char *what, const void *s, size_t size);
 

@@ -1,6 +1,6 @@
 /* communications and communication_tags. */
 #include <string.h>
-#include "model/model.h"
+#include "model/tags.h"
 
 /* ---- communications ---- */
 
@@ -69,21 +69,11 @@ static const pk_column comm_tag_cols[] = {
     {PK_COL(pinky_comm_tag, created_at, PK_TIME, PK_SERVER)},
 };
 
-/*
- * The tag list is always of one communication, which is an argument rather
- * than a field of the public filter: the mapper sees this wider filter.
- */
-typedef struct comm_tag_list_filter {
-    pinky_comm_tag_filter pub;
-    pinky_opt_uuid communication_id;
-} comm_tag_list_filter;
-
 static const pk_filter_field comm_tag_filters[] = {
-    {"tag_prefix", offsetof(comm_tag_list_filter, pub.tag_prefix), PK_PREFIX, "tag", NULL, NULL},
-    {"communication_id", offsetof(comm_tag_list_filter, communication_id), PK_EQ,
-     "communication_id", NULL, NULL},
+    {"tag_prefix", offsetof(pinky_comm_tag_filter, tag_prefix), PK_PREFIX, "tag", NULL, NULL},
 };
 
+/* Order (communication_id, tag): the primary key. */
 static const pk_table communication_tags = {
     .name = "communication_tags",
     .entity = "comm_tag",
@@ -91,107 +81,10 @@ static const pk_table communication_tags = {
     .cols = comm_tag_cols,
     .ncols = PK_NCOLS(comm_tag_cols),
     .parent = &communications,
-    .order = {"tag"}, /* unique within one communication: its primary key */
+    .order = {"communication_id", "tag"},
     .filters = comm_tag_filters,
     .nfilters = PK_NCOLS(comm_tag_filters),
-    .filter_size = sizeof(comm_tag_list_filter),
+    .filter_size = sizeof(pinky_comm_tag_filter),
 };
 
-PK_FILTER_LAYOUT_CHECK(pinky_comm_tag_filter);
-PK_PAGE_LAYOUT_CHECK(pinky_comm_tag_page);
-
-PINKY_API void pinky_comm_tag_filter_init(pinky_comm_tag_filter *filter)
-{
-    if (filter == NULL)
-        return;
-    memset(filter, 0, sizeof *filter);
-    filter->struct_size = (uint32_t)sizeof *filter;
-}
-
-PINKY_API void pinky_comm_tag_free(pinky_comm_tag *tag) { pk_free(tag); }
-
-PINKY_API void pinky_comm_tag_page_free(pinky_comm_tag_page *page) { pk_page_free(page); }
-
-/* The key row for (comm_id, tag), validated as for an insert. */
-static pinky_status tag_key(const pinky_uuid *comm_id, const char *tag, pinky_comm_tag *key)
-{
-    if (comm_id == NULL)
-        return pk_err(PINKY_INVALID, "comm_id", "comm_id: NULL pointer");
-    pk_row_init(&communication_tags, key);
-    key->communication_id = *comm_id;
-    key->tag = (char *)tag;
-    return pk_row_validate(&communication_tags, key, true, 0);
-}
-
-PINKY_API pinky_status pinky_comm_tag_add(pinky_db *db, int32_t user_id, const pinky_uuid *comm_id,
-                                          const char *tag, pinky_comm_tag **out)
-{
-    if (out)
-        *out = NULL;
-    pinky_comm_tag key;
-    pinky_status st = tag_key(comm_id, tag, &key);
-    if (st != PINKY_OK)
-        return st;
-    /* INSERT ... SELECT guarded by the parent's owner, ON CONFLICT DO UPDATE
-       (a no-op on the key) so that an existing tag is returned unchanged. */
-    st = pk_row_upsert(db, &communication_tags, user_id, &key, (void **)out);
-    if (st == PINKY_NOT_FOUND)
-        return pk_err(PINKY_NOT_FOUND, "comm_id", "comm_id: communication not found");
-    return st;
-}
-
-PINKY_API pinky_status pinky_comm_tag_remove(pinky_db *db, int32_t user_id,
-                                             const pinky_uuid *comm_id, const char *tag)
-{
-    pinky_comm_tag key;
-    pinky_status st = tag_key(comm_id, tag, &key);
-    if (st != PINKY_OK)
-        return st;
-    return pk_row_delete(db, &communication_tags, user_id, &key);
-}
-
-PINKY_API pinky_status pinky_comm_tag_list(pinky_db *db, int32_t user_id,
-                                           const pinky_uuid *comm_id,
-                                           const pinky_comm_tag_filter *filter,
-                                           pinky_comm_tag_page **out)
-{
-    if (out == NULL)
-        return pk_err(PINKY_INVALID, "out", "out: NULL pointer");
-    *out = NULL;
-    if (comm_id == NULL)
-        return pk_err(PINKY_INVALID, "comm_id", "comm_id: NULL pointer");
-    comm_tag_list_filter f;
-    memset(&f, 0, sizeof f);
-    if (filter) {
-        pinky_status st = pk_check_size("filter", filter, sizeof *filter);
-        if (st != PINKY_OK)
-            return st;
-        f.pub = *filter;
-    }
-    f.pub.struct_size = (uint32_t)sizeof f;
-    f.communication_id = pinky_uuid_val(comm_id);
-    pinky_status st = pk_row_list(db, &communication_tags, user_id, &f, 0, (void **)out);
-    if (st != PINKY_OK || (*out)->count > 0)
-        return st;
-    /* An empty page: is the communication there at all (and this user's)? */
-    pk_params ps;
-    pk_params_init(&ps);
-    pk_buf sql;
-    pk_buf_init(&sql);
-    pk_buf_printf(&sql, "SELECT 1 FROM communications AS t WHERE t.id = $%d::uuid",
-                  pk_p_uuid(&ps, comm_id));
-    pk_sql_owner_pred(&sql, &communications, &ps, user_id);
-    char *text = pk_buf_take(&sql);
-    pk_res *r = NULL;
-    st = text ? pk_query(db, text, &ps, &r) : pk_err_nomem();
-    if (st == PINKY_OK && pk_res_rows(r) == 0)
-        st = pk_err(PINKY_NOT_FOUND, "comm_id", "comm_id: communication not found");
-    pk_res_free(r);
-    pk_free(text);
-    pk_params_free(&ps);
-    if (st != PINKY_OK) {
-        pinky_comm_tag_page_free(*out);
-        *out = NULL;
-    }
-    return st;
-}
+PK_DEFINE_TAGS(comm_tag, communication_tags)

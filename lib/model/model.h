@@ -27,38 +27,44 @@
                        offsetof(PT, next_cursor) == offsetof(pk_page, next_cursor),       \
                    #PT " must be laid out like pk_page")
 
-/* init / free / filter_init / page_free for a row type. */
-#define PK_DEFINE_BASICS(NAME, TABLE)                                                     \
+/* filter_init / free / page_free for a row type the library returns. */
+#define PK_DEFINE_FREE(NAME, TABLE)                                                       \
     PK_FILTER_LAYOUT_CHECK(pinky_##NAME##_filter);                                        \
     PK_PAGE_LAYOUT_CHECK(pinky_##NAME##_page);                                            \
-    PINKY_API void pinky_##NAME##_init(pinky_##NAME *row) { pk_row_init(&(TABLE), row); } \
     PINKY_API void pinky_##NAME##_filter_init(pinky_##NAME##_filter *f)                   \
     {                                                                                     \
         pk_filter_init(&(TABLE), f);                                                      \
     }                                                                                     \
-    PINKY_API void pinky_##NAME##_free(pinky_##NAME *row) { pk_free(row); }               \
-    PINKY_API void pinky_##NAME##_page_free(pinky_##NAME##_page *page) { pk_page_free(page); }
+    PINKY_API void pinky_##NAME##_free(pinky_##NAME *row) { pk_row_free(&(TABLE), row); } \
+    PINKY_API void pinky_##NAME##_page_free(pinky_##NAME##_page *page)                    \
+    {                                                                                     \
+        pk_page_free(&(TABLE), page);                                                     \
+    }
+
+/* ... and init, for a row type callers fill in. */
+#define PK_DEFINE_BASICS(NAME, TABLE)                                                     \
+    PK_DEFINE_FREE(NAME, TABLE)                                                           \
+    PINKY_API void pinky_##NAME##_init(pinky_##NAME *row) { pk_row_init(&(TABLE), row); }
+
+/* A key row for a UUID-keyed table, or INVALID for a NULL id. */
+#define PK_UUID_KEY(NAME, TABLE, ID, KEY)                                                 \
+    pinky_##NAME KEY;                                                                     \
+    if ((ID) == NULL)                                                                     \
+        return pk_err(PINKY_INVALID, "id", "id: NULL pointer");                           \
+    pk_row_init(&(TABLE), &KEY);                                                          \
+    KEY.id = *(ID)
 
 /*
- * create / get / update / delete / list for a table keyed by a UUID `id`
- * and owned by a user (directly or through its parent).
+ * get / update / delete for a table keyed by a UUID `id` and owned by a user
+ * (directly or through its parent).
  */
-#define PK_DEFINE_UUID_CRUD(NAME, TABLE)                                                  \
-    PINKY_API pinky_status pinky_##NAME##_create(pinky_db *db, int32_t user_id,           \
-                                                 const pinky_##NAME *in, pinky_##NAME **out) \
-    {                                                                                     \
-        return pk_row_create(db, &(TABLE), user_id, in, (void **)out);                    \
-    }                                                                                     \
+#define PK_DEFINE_UUID_READ_WRITE(NAME, TABLE)                                            \
     PINKY_API pinky_status pinky_##NAME##_get(pinky_db *db, int32_t user_id,              \
                                               const pinky_uuid *id, pinky_##NAME **out)   \
     {                                                                                     \
-        pinky_##NAME key;                                                                 \
         if (out)                                                                          \
             *out = NULL;                                                                  \
-        if (id == NULL)                                                                   \
-            return pk_err(PINKY_INVALID, "id", "id: NULL pointer");                       \
-        pk_row_init(&(TABLE), &key);                                                      \
-        key.id = *id;                                                                     \
+        PK_UUID_KEY(NAME, TABLE, id, key);                                                \
         return pk_row_get(db, &(TABLE), user_id, &key, 0, (void **)out);                  \
     }                                                                                     \
     PINKY_API pinky_status pinky_##NAME##_update(pinky_db *db, int32_t user_id,           \
@@ -67,32 +73,39 @@
                                                  const pinky_time *expected_updated_at,   \
                                                  pinky_##NAME **out)                      \
     {                                                                                     \
-        pinky_##NAME key;                                                                 \
         if (out)                                                                          \
             *out = NULL;                                                                  \
-        if (id == NULL)                                                                   \
-            return pk_err(PINKY_INVALID, "id", "id: NULL pointer");                       \
-        pk_row_init(&(TABLE), &key);                                                      \
-        key.id = *id;                                                                     \
+        PK_UUID_KEY(NAME, TABLE, id, key);                                                \
         return pk_row_update(db, &(TABLE), user_id, &key, in, mask, expected_updated_at,  \
                              (void **)out);                                               \
     }                                                                                     \
     PINKY_API pinky_status pinky_##NAME##_delete(pinky_db *db, int32_t user_id,           \
                                                  const pinky_uuid *id)                    \
     {                                                                                     \
-        pinky_##NAME key;                                                                 \
-        if (id == NULL)                                                                   \
-            return pk_err(PINKY_INVALID, "id", "id: NULL pointer");                       \
-        pk_row_init(&(TABLE), &key);                                                      \
-        key.id = *id;                                                                     \
+        PK_UUID_KEY(NAME, TABLE, id, key);                                                \
         return pk_row_delete(db, &(TABLE), user_id, &key);                                \
     }                                                                                     \
+
+/* list and create of a user-owned table. */
+#define PK_DEFINE_LIST(NAME, TABLE)                                                       \
     PINKY_API pinky_status pinky_##NAME##_list(pinky_db *db, int32_t user_id,             \
                                                const pinky_##NAME##_filter *filter,       \
                                                pinky_##NAME##_page **out)                 \
     {                                                                                     \
         return pk_row_list(db, &(TABLE), user_id, filter, 0, (void **)out);               \
     }
+#define PK_DEFINE_CREATE(NAME, TABLE)                                                     \
+    PINKY_API pinky_status pinky_##NAME##_create(pinky_db *db, int32_t user_id,           \
+                                                 const pinky_##NAME *in, pinky_##NAME **out) \
+    {                                                                                     \
+        return pk_row_create(db, &(TABLE), user_id, in, (void **)out);                    \
+    }
+
+/* create / get / update / delete / list. */
+#define PK_DEFINE_UUID_CRUD(NAME, TABLE)                                                  \
+    PK_DEFINE_CREATE(NAME, TABLE)                                                         \
+    PK_DEFINE_UUID_READ_WRITE(NAME, TABLE)                                                \
+    PK_DEFINE_LIST(NAME, TABLE)
 
 /* pinky_<NAME>_str / pinky_<NAME>_parse for an enum whose CHECK strings are NAMES. */
 #define PK_DEFINE_ENUM(NAME, NAMES)                                                       \

@@ -38,64 +38,9 @@ static const pk_table api_keys = {
     .filter_size = sizeof(pinky_api_key_filter),
 };
 
-PK_FILTER_LAYOUT_CHECK(pinky_api_key_filter);
-PK_PAGE_LAYOUT_CHECK(pinky_api_key_page);
-
-PINKY_API void pinky_api_key_init(pinky_api_key *key) { pk_row_init(&api_keys, key); }
-
-PINKY_API void pinky_api_key_filter_init(pinky_api_key_filter *filter)
-{
-    pk_filter_init(&api_keys, filter);
-}
-
-/* The value lives inside the row's single allocation: wipe it before freeing. */
-static void wipe(pinky_api_key *key)
-{
-    if (key && key->key_value)
-        explicit_bzero(key->key_value, strlen(key->key_value));
-}
-
-PINKY_API void pinky_api_key_free(pinky_api_key *key)
-{
-    wipe(key);
-    pk_free(key);
-}
-
-PINKY_API void pinky_api_key_page_free(pinky_api_key_page *page)
-{
-    if (page)
-        for (size_t i = 0; i < page->count; i++)
-            wipe(page->items[i]);
-    pk_page_free(page);
-}
-
-PINKY_API pinky_status pinky_api_key_create(pinky_db *db, int32_t user_id,
-                                            const pinky_api_key *in, pinky_api_key **out)
-{
-    return pk_row_create(db, &api_keys, user_id, in, (void **)out);
-}
-
-static pinky_status id_key(const pinky_uuid *id, pinky_api_key *key)
-{
-    if (id == NULL)
-        return pk_err(PINKY_INVALID, "id", "id: NULL pointer");
-    pk_row_init(&api_keys, key);
-    key->id = *id;
-    return PINKY_OK;
-}
-
-PINKY_API pinky_status pinky_api_key_get(pinky_db *db, int32_t user_id, const pinky_uuid *id,
-                                         pinky_api_key **out)
-{
-    pinky_api_key key;
-    pinky_status st = id_key(id, &key);
-    if (st != PINKY_OK) {
-        if (out)
-            *out = NULL;
-        return st;
-    }
-    return pk_row_get(db, &api_keys, user_id, &key, 0, (void **)out);
-}
+PK_DEFINE_BASICS(api_key, api_keys)
+PK_DEFINE_CREATE(api_key, api_keys)
+PK_DEFINE_UUID_READ_WRITE(api_key, api_keys)
 
 PINKY_API pinky_status pinky_api_key_reveal(pinky_db *db, int32_t user_id, const pinky_uuid *id,
                                             char **value)
@@ -103,12 +48,9 @@ PINKY_API pinky_status pinky_api_key_reveal(pinky_db *db, int32_t user_id, const
     if (value == NULL)
         return pk_err(PINKY_INVALID, "value", "value: NULL pointer");
     *value = NULL;
-    pinky_api_key key;
-    pinky_status st = id_key(id, &key);
-    if (st != PINKY_OK)
-        return st;
+    PK_UUID_KEY(api_key, api_keys, id, key);
     pinky_api_key *row = NULL;
-    st = pk_row_get(db, &api_keys, user_id, &key, PK_REVEAL, (void **)&row);
+    pinky_status st = pk_row_get(db, &api_keys, user_id, &key, PK_REVEAL, (void **)&row);
     if (st != PINKY_OK)
         return st;
     char *v = pk_strdup(row->key_value ? row->key_value : "");
@@ -129,30 +71,12 @@ PINKY_API pinky_status pinky_api_key_find(pinky_db *db, int32_t user_id, const c
         return pk_err(PINKY_INVALID, "service", "service: NULL pointer");
     if (key_name == NULL)
         return pk_err(PINKY_INVALID, "key_name", "key_name: NULL pointer");
-    pinky_status st = pk_check_text("service", service, 100);
-    if (st != PINKY_OK || (st = pk_check_text("key_name", key_name, 255)) != PINKY_OK)
-        return st;
     pinky_api_key key;
     pk_row_init(&api_keys, &key);
     key.service = (char *)service;
     key.key_name = (char *)key_name;
     static const char *const by[] = {"service", "key_name", NULL};
     return pk_row_find(db, &api_keys, user_id, by, &key, PK_REVEAL, (void **)out);
-}
-
-PINKY_API pinky_status pinky_api_key_update(pinky_db *db, int32_t user_id, const pinky_uuid *id,
-                                            const pinky_api_key *in, uint64_t mask,
-                                            const pinky_time *expected_updated_at,
-                                            pinky_api_key **out)
-{
-    pinky_api_key key;
-    pinky_status st = id_key(id, &key);
-    if (st != PINKY_OK) {
-        if (out)
-            *out = NULL;
-        return st;
-    }
-    return pk_row_update(db, &api_keys, user_id, &key, in, mask, expected_updated_at, (void **)out);
 }
 
 PINKY_API pinky_status pinky_api_key_touch(pinky_db *db, int32_t user_id, const pinky_uuid *id)
@@ -178,15 +102,6 @@ PINKY_API pinky_status pinky_api_key_touch(pinky_db *db, int32_t user_id, const 
     pk_free(text);
     pk_params_free(&ps);
     return st;
-}
-
-PINKY_API pinky_status pinky_api_key_delete(pinky_db *db, int32_t user_id, const pinky_uuid *id)
-{
-    pinky_api_key key;
-    pinky_status st = id_key(id, &key);
-    if (st != PINKY_OK)
-        return st;
-    return pk_row_delete(db, &api_keys, user_id, &key);
 }
 
 PINKY_API pinky_status pinky_api_key_list(pinky_db *db, int32_t user_id,
@@ -273,18 +188,27 @@ PINKY_API pinky_status pinky_system_setting_list(pinky_db *db,
 
 /* ---- audit_logs ---- */
 
+/* A textual IPv4 (dotted quad) or IPv6 address, as inet_pton reads them. */
+static pinky_status check_ip_address(const char *field, const char *s)
+{
+    unsigned char buf[sizeof(struct in6_addr)];
+    if (inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1)
+        return PINKY_OK;
+    return pk_err(PINKY_INVALID, field, "%s: \"%s\" is not an IPv4 or IPv6 address", field, s);
+}
+
 /*
  * user_id is nullable (ON DELETE SET NULL) and not an owner: entries outlive
  * their users, and the trail is read across users.
  */
 static const pk_column audit_cols[] = {
     {PK_COL(pinky_audit_log, id, PK_UUID, PK_KEY | PK_SERVER | PK_NOTNULL)},
-    {PK_COL(pinky_audit_log, user_id, PK_OPT_I32, 0)},
+    {PK_COL(pinky_audit_log, user_id, PK_OPT_I32, PK_USER_REF)},
     {PK_COL(pinky_audit_log, action, PK_TEXT, PK_REQUIRED | PK_NOTNULL), .limit = 255},
     {PK_COL(pinky_audit_log, entity_type, PK_TEXT, PK_REQUIRED | PK_NOTNULL), .limit = 100},
     {PK_COL(pinky_audit_log, entity_id, PK_TEXT, 0)},
     {PK_COL(pinky_audit_log, details, PK_JSON, 0)},
-    {PK_COL(pinky_audit_log, ip_address, PK_TEXT, 0), .limit = 45},
+    {PK_COL(pinky_audit_log, ip_address, PK_TEXT, 0), .limit = 45, .check = check_ip_address},
     {PK_COL(pinky_audit_log, user_agent, PK_TEXT, 0)},
     {PK_COL(pinky_audit_log, created_at, PK_TIME, PK_SERVER)},
 };
@@ -313,33 +237,10 @@ static const pk_table audit_logs = {
 
 PK_DEFINE_BASICS(audit_log, audit_logs)
 
-/* A textual IPv4 (dotted quad) or IPv6 address, as inet_pton reads them. */
-static bool is_ip_address(const char *s)
-{
-    unsigned char buf[sizeof(struct in6_addr)];
-    return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
-}
-
 PINKY_API pinky_status pinky_audit_log_create(pinky_db *db, const pinky_audit_log *in,
                                               pinky_audit_log **out)
 {
-    if (out)
-        *out = NULL;
-    pinky_status st = pk_check_db(db);
-    if (st != PINKY_OK || (st = pk_row_validate(&audit_logs, in, true, 0)) != PINKY_OK)
-        return st;
-    if (in->ip_address && !is_ip_address(in->ip_address))
-        return pk_err(PINKY_INVALID, "audit_log.ip_address",
-                      "audit_log.ip_address: \"%s\" is not an IPv4 or IPv6 address",
-                      in->ip_address);
-    st = pk_row_create(db, &audit_logs, 0, in, (void **)out);
-    /* A user that does not exist is NOT_FOUND, as for owned tables. */
-    const pinky_error *e = pinky_error_last();
-    if (st == PINKY_CONSTRAINT && strcmp(e->sqlstate, "23503") == 0 &&
-        strcmp(e->constraint_name, "audit_logs_user_id_fkey") == 0)
-        return pk_err(PINKY_NOT_FOUND, "audit_log.user_id", "audit_log.user_id: user %d not found",
-                      (int)in->user_id.value);
-    return st;
+    return pk_row_create(db, &audit_logs, 0, in, (void **)out);
 }
 
 PINKY_API pinky_status pinky_audit_log_list(pinky_db *db, const pinky_audit_log_filter *filter,
