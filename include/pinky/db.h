@@ -57,7 +57,8 @@ typedef struct pinky_db_options {
     pinky_log_fn log;
     void *log_ctx;
     bool disable_prepared;         /* PgBouncer transaction pooling: unnamed statements only */
-    bool audit;                    /* write audit_logs rows for every mutation */
+    bool audit;                    /* write an audit_logs row for every mutation, in the
+                                      same transaction (see pinky_audit_set_context) */
 } pinky_db_options;
 
 PINKY_API void pinky_db_options_init(pinky_db_options *options);
@@ -118,6 +119,19 @@ PINKY_API pinky_status pinky_db_transact(pinky_db *db, pinky_tx_fn fn, void *ctx
  * maintenance).  The text must not contain user input.
  */
 PINKY_API pinky_status pinky_db_exec(pinky_db *db, const char *sql);
+
+/* ---- Audit context ------------------------------------------------------ */
+/*
+ * With options.audit, every mutation made through the library writes an
+ * audit_logs row in the same transaction as the change: action
+ * "<entity>.<verb>" (e.g. "document.create"), entity type and id, details
+ * naming the fields written (never their values), and the calling thread's
+ * context set here: the client's IP address (IPv4 or IPv6 text) and user
+ * agent.  NULL clears a value.  A mutation that fails writes no audit row.
+ * INVALID for an address that is not IPv4/IPv6 or a user agent over 1024
+ * bytes; the previous context is kept then.
+ */
+PINKY_API pinky_status pinky_audit_set_context(const char *ip_address, const char *user_agent);
 
 /* ---- Statistics ---------------------------------------------------------- */
 typedef struct pinky_db_stats {

@@ -92,6 +92,13 @@ void pk_copy_text(pk_copy *c, const char *s);
 /* Ends the COPY (abort: cancel it, nothing is written) and frees c. */
 pinky_status pk_copy_end(pk_copy *c, bool abort);
 
+/* ---- auditing (handle.c) ---- */
+/* True when the handle's pool writes audit rows. */
+bool pk_db_audit(const pinky_db *db);
+/* The calling thread's audit context (NULL when unset). */
+const char *pk_audit_ip(void);
+const char *pk_audit_user_agent(void);
+
 /* Checks a handle argument. */
 pinky_status pk_check_db(pinky_db *db);
 

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <string.h>
 #include <time.h>
+#include <arpa/inet.h>
 #include "db/pool.h"
 
 static pinky_status run(pinky_db *db, const char *sql, const pk_params *ps, PGresult **out)
@@ -264,4 +265,40 @@ pinky_status pk_atomic(pinky_db *db, pk_tx_fn fn, void *ctx)
         return pinky_db_commit(tx);
     pinky_db_rollback(tx);
     return st;
+}
+
+/* ---- audit context ---- */
+
+static _Thread_local char t_audit_ip[46];
+static _Thread_local char t_audit_ua[1025];
+static _Thread_local bool t_audit_ip_set, t_audit_ua_set;
+
+bool pk_db_audit(const pinky_db *db) { return db && db->pool && db->pool->opt.audit; }
+const char *pk_audit_ip(void) { return t_audit_ip_set ? t_audit_ip : NULL; }
+const char *pk_audit_user_agent(void) { return t_audit_ua_set ? t_audit_ua : NULL; }
+
+PINKY_API pinky_status pinky_audit_set_context(const char *ip_address, const char *user_agent)
+{
+    if (ip_address) {
+        unsigned char buf[sizeof(struct in6_addr)];
+        if (strlen(ip_address) >= sizeof t_audit_ip ||
+            (inet_pton(AF_INET, ip_address, buf) != 1 && inet_pton(AF_INET6, ip_address, buf) != 1))
+            return pk_err(PINKY_INVALID, "ip_address",
+                          "ip_address: \"%.45s\" is not an IPv4 or IPv6 address", ip_address);
+    }
+    if (user_agent) {
+        pinky_status st = pk_check_text("user_agent", user_agent, 0);
+        if (st != PINKY_OK)
+            return st;
+        if (strlen(user_agent) >= sizeof t_audit_ua)
+            return pk_err(PINKY_INVALID, "user_agent", "user_agent: longer than %zu bytes",
+                          sizeof t_audit_ua - 1);
+    }
+    t_audit_ip_set = ip_address != NULL;
+    t_audit_ua_set = user_agent != NULL;
+    if (ip_address)
+        strcpy(t_audit_ip, ip_address);
+    if (user_agent)
+        strcpy(t_audit_ua, user_agent);
+    return PINKY_OK;
 }

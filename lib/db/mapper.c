@@ -615,7 +615,10 @@ static pinky_status insert(pinky_db *db, const pk_table *t, int32_t user, const 
     }
     pk_buf_put(&sql, " RETURNING ");
     pk_sql_select_list(&sql, t, 0);
-    char *text = pk_buf_take(&sql);
+    char *details = pk_audit_fields(t, params, 0, NULL);
+    char *text = pk_audit_wrap(db, t, user, upsert ? "upsert" : "create", details,
+                               pk_buf_take(&sql), &ps);
+    pk_free(details);
     pk_res *r = NULL;
     st = pk_query(db, text, &ps, &r);
     pk_free(text);
@@ -784,14 +787,15 @@ static void set_masked(pk_buf *sql, const pk_table *t, pk_params *ps, const void
     }
 }
 
-/* Adds RETURNING to the statement in sql and runs it; *matched tells
-   whether it returned its row (decoded into *out). */
+/* Adds RETURNING to the statement in sql (audited as "<entity>.update"
+   with details) and runs it; *matched tells whether it returned its row
+   (decoded into *out). */
 static pinky_status returning_one(pinky_db *db, const pk_table *t, pk_buf *sql, pk_params *ps,
-                                  void **out, bool *matched)
+                                  void **out, bool *matched, int32_t user, const char *details)
 {
     pk_buf_put(sql, " RETURNING ");
     pk_sql_select_list(sql, t, 0);
-    char *text = pk_buf_take(sql);
+    char *text = pk_audit_wrap(db, t, user, "update", details, pk_buf_take(sql), ps);
     pk_res *r = NULL;
     pinky_status st = pk_query(db, text, ps, &r);
     pk_free(text);
@@ -843,7 +847,9 @@ pinky_status pk_row_update(pinky_db *db, const pk_table *t, int32_t user, const 
     bool guarded = true; /* WHERE already open */
     ref_guards(&sql, t, &ps, params, user, &guarded, mask, false);
     bool matched;
-    st = returning_one(db, t, &sql, &ps, out, &matched);
+    char *details = pk_audit_fields(t, NULL, mask, NULL);
+    st = returning_one(db, t, &sql, &ps, out, &matched, user, details);
+    pk_free(details);
     if (st != PINKY_OK || matched)
         return st;
     /* Nothing matched: find out why (the row, a stale write, or a reference). */
@@ -868,13 +874,30 @@ pinky_status pk_row_update(pinky_db *db, const pk_table *t, int32_t user, const 
 
 pinky_status pk_row_delete(pinky_db *db, const pk_table *t, int32_t user, const void *key)
 {
+    pinky_status st = pk_check_db(db);
+    if (st != PINKY_OK || (st = check_key(t, key)) != PINKY_OK)
+        return st;
+    pk_params ps;
+    pk_params_init(&ps);
+    pk_buf sql;
+    pk_buf_init(&sql);
+    pk_buf_printf(&sql, "DELETE FROM %s AS t WHERE TRUE", t->name);
+    key_pred(&sql, t, &ps, key);
+    pk_sql_owner_pred(&sql, t, &ps, user);
+    pk_buf_put(&sql, " RETURNING ");
+    for (int i = 0, n = 0; i < t->ncols; i++)
+        if (t->cols[i].flags & PK_KEY)
+            pk_buf_printf(&sql, "%st.%s", n++ ? ", " : "", t->cols[i].name);
+    char *text = pk_audit_wrap(db, t, user, "delete", "{}", pk_buf_take(&sql), &ps);
     pk_res *r = NULL;
-    pinky_status st = keyed(db, t, user, key, "DELETE", "", &r);
+    st = pk_query(db, text, &ps, &r);
+    pk_free(text);
+    pk_params_free(&ps);
     if (st != PINKY_OK)
         return st;
-    long n = pk_res_affected(r);
+    int rows = pk_res_rows(r);
     pk_res_free(r);
-    return n ? PINKY_OK : pk_err(PINKY_NOT_FOUND, NULL, "%s not found", t->entity);
+    return rows ? PINKY_OK : pk_err(PINKY_NOT_FOUND, NULL, "%s not found", t->entity);
 }
 
 /* ---- lists ---- */
@@ -1247,7 +1270,9 @@ pinky_status pk_row_transition(pinky_db *db, const pk_table *t, int32_t user, co
         pk_buf_printf(&sql, "%s$%d::text", i ? ", " : "", pk_p_text(&ps, sc->enums[from[i] - 1]));
     pk_buf_put(&sql, ")");
     bool matched;
-    st = returning_one(db, t, &sql, &ps, out, &matched);
+    char *details = pk_audit_fields(t, NULL, mask | sc->mask, sc->enums[to - 1]);
+    st = returning_one(db, t, &sql, &ps, out, &matched, user, details);
+    pk_free(details);
     if (st != PINKY_OK || matched)
         return st;
     /* Nothing matched: no such row for the user, or not in a state to move from. */

@@ -179,6 +179,20 @@ const char *pk_sql_type(pk_ctype type);
    into a newly allocated struct. */
 pinky_status pk_row_decode(const pk_table *t, const pk_res *r, int row, int first, void **out);
 const pk_column *pk_column_named(const pk_table *t, const char *name);
+/* ---- audit trail (audit.c) ---- */
+/* With auditing on, wraps a mutation ending in RETURNING (with the key
+   columns) so one audit_logs row "<entity>.<verb>" is written by the same
+   statement; takes stmt, returns the text to run (stmt itself when off). */
+char *pk_audit_wrap(pinky_db *db, const pk_table *t, int32_t user, const char *verb,
+                    const char *details, char *stmt, pk_params *ps);
+/* With auditing on, writes one audit row (for multi-statement operations:
+   call it inside their transaction). */
+pinky_status pk_audit_record(pinky_db *db, const char *entity, int32_t user, const char *verb,
+                             const char *entity_id, const char *details);
+/* {"fields": [...]} naming the columns in mask, or (mask 0) those bound in
+   params; "state" added when not NULL.  Caller frees. */
+char *pk_audit_fields(const pk_table *t, const int *params, uint64_t mask, const char *state);
+
 /* Binds a text[] parameter (text format) from n strings. */
 int pk_p_text_array(pk_params *ps, const char *const *items, size_t n);
 /* Checks struct_size of a caller's struct. */

@@ -256,6 +256,13 @@ static pinky_status new_version_body(pinky_db *tx, void *p)
     }
     c->row.version_number = pk_res_i32(r, 0, 0);
     pk_res_free(r);
+    char id[PINKY_UUID_STRLEN], details[64];
+    pinky_uuid_format(&c->row.document_id, id);
+    snprintf(details, sizeof details, "{\"fields\": [\"version\"], \"version\": %d}",
+             (int)c->row.version_number);
+    st = pk_audit_record(tx, "document", c->user, "new_version", id, details);
+    if (st != PINKY_OK)
+        return st;
     return pk_row_create(tx, &document_versions, c->user, &c->row,
                          c->want_out ? (void **)&c->out : NULL);
 }

@@ -100,9 +100,10 @@ PINKY_API pinky_status pinky_property_set_status(pinky_db *db, int32_t user_id,
     pk_sql_owner_pred(&sql, t, &ps, user_id);
     pk_buf_put(&sql, " RETURNING ");
     pk_sql_select_list(&sql, t, 0);
-    char *text = pk_buf_take(&sql);
+    char *text = pk_audit_wrap(db, t, user_id, "set_status", "{\"fields\": [\"status\", \"timeline\"]}",
+                               pk_buf_take(&sql), &ps);
     pk_res *r = NULL;
-    st = text ? pk_query(db, text, &ps, &r) : pk_err_nomem();
+    st = pk_query(db, text, &ps, &r);
     pk_free(text);
     pk_params_free(&ps);
     if (st != PINKY_OK)

@@ -93,10 +93,12 @@ PINKY_API pinky_status pinky_api_key_touch(pinky_db *db, int32_t user_id, const 
     pk_buf_printf(&sql, "UPDATE api_keys AS t SET last_used = now() WHERE t.id = $%d::uuid",
                   pk_p_uuid(&ps, id));
     pk_sql_owner_pred(&sql, &api_keys, &ps, user_id);
-    char *text = pk_buf_take(&sql);
+    pk_buf_put(&sql, " RETURNING t.id");
+    char *text = pk_audit_wrap(db, &api_keys, user_id, "touch", "{\"fields\": [\"last_used\"]}",
+                               pk_buf_take(&sql), &ps);
     pk_res *r = NULL;
-    st = text ? pk_query(db, text, &ps, &r) : pk_err_nomem();
-    if (st == PINKY_OK && pk_res_affected(r) == 0)
+    st = pk_query(db, text, &ps, &r);
+    if (st == PINKY_OK && pk_res_rows(r) == 0)
         st = pk_err(PINKY_NOT_FOUND, NULL, "api_key not found");
     pk_res_free(r);
     pk_free(text);

@@ -116,6 +116,12 @@ static pinky_status set_body(pinky_db *tx, void *p)
         st = pk_query(tx, sql, &ps, NULL);
     }
     pk_params_free(&ps);
+    if (st == PINKY_OK) {
+        char id[PINKY_UUID_STRLEN], details[64];
+        pinky_uuid_format(c->parent, id);
+        snprintf(details, sizeof details, "{\"fields\": [\"tag\"], \"count\": %zu}", c->n);
+        st = pk_audit_record(tx, t->entity, c->user, "set", id, details);
+    }
     return st;
 }
 
