@@ -5,6 +5,7 @@
 #                   throwaway PostgreSQL (or on $PINKY_DSN)
 #   make check      install what is missing, build, run every test suite,
 #                   the meson build and the install check
+#   make bench      benchmarks printing comparable figures (BENCH_ARGS=--quick)
 #   make install PREFIX=/usr/local DESTDIR=
 #   make asan / make tsan / make valgrind   the suites under sanitizers / valgrind
 
@@ -48,7 +49,7 @@ SUPPORT_SRC := $(wildcard tests/support/*.c)
 EXAMPLES    := $(B)/examples/demo $(B)/examples/quickstart
 
 .PHONY: FORCE all lib examples tests check check-unit check-integration check-meson check-install \
-        check-symbols demo bootstrap install uninstall clean asan tsan valgrind
+        check-symbols demo bench bootstrap install uninstall clean asan tsan valgrind
 
 all: lib examples
 
@@ -97,6 +98,13 @@ $(B)/pinky.pc: pinky.pc.in Makefile $(B)/install-paths
 
 examples: $(EXAMPLES)
 
+# the demo: examples/demo.c and its helpers in examples/demo/
+DEMO_SRC := examples/demo.c $(sort $(wildcard examples/demo/*.c))
+$(B)/examples/demo: $(DEMO_SRC) examples/demo/demo.h $(SHARED) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) $(OPT) $(SAN) -Iinclude -Iexamples -o $@ $(DEMO_SRC) -L$(B) -lpinky \
+	    -Wl,-rpath,'$$ORIGIN/..' -lm
+
 $(B)/examples/%: examples/%.c $(SHARED) $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) $(OPT) $(SAN) -Iinclude -o $@ $< -L$(B) -lpinky -Wl,-rpath,'$$ORIGIN/..' -lm
@@ -113,6 +121,18 @@ $(B)/tests/%: tests/integration/%.c $(SUPPORT_SRC) tests/support/testdb.h $(SHAR
 	    $(DEP_LIBS) $(CMOCKA_LIBS) -lpthread -lm
 
 tests: $(UNIT_BIN) $(INTEG_BIN)
+
+# benchmarks: programs that print comparable figures (not timed tests)
+BENCH_SRC   := $(sort $(wildcard bench/bench_*.c))
+BENCH_BIN   := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
+$(B)/bench/%: bench/%.c $(SHARED) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) $(OPT) -Iinclude -Ibench $(DEP_CFLAGS) -o $@ $< -L$(B) -lpinky \
+	    -Wl,-rpath,'$$ORIGIN/..' $(DEP_LIBS) -lpthread -lm
+
+bench: bootstrap
+	@$(MAKE) --no-print-directory lib $(BENCH_BIN)
+	scripts/with-db sh -c 'set -e; for b in $(BENCH_BIN); do echo "== $$b"; $$b $(BENCH_ARGS); done'
 
 # ---- the two commands -----------------------------------------------------
 
