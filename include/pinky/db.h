@@ -15,7 +15,10 @@ extern "C" {
  * A handle every data function takes.  Opened with pinky_db_open it is a
  * pool that any number of threads may share; pinky_db_begin returns a handle
  * bound to one connection inside a transaction, which one thread at a time
- * may use.
+ * may use.  Each pool runs one housekeeping thread: it closes connections
+ * idle past max_idle_ms or past their lifetime, replaces idle connections
+ * the server closed, keeps min_connections open (backing off while the
+ * server is down), and issues leak warnings.
  */
 typedef struct pinky_db pinky_db;
 
@@ -41,7 +44,7 @@ typedef struct pinky_db_options {
     /* libpq connection string or URI.  NULL: the PINKY_DSN environment
        variable, else libpq's defaults (PGHOST, PGDATABASE, ...). */
     const char *conninfo;
-    uint32_t min_connections;      /* opened eagerly and kept; default 0 */
+    uint32_t min_connections;      /* opened eagerly and kept (replaced when closed); default 0 */
     uint32_t max_connections;      /* default 8 */
     uint32_t acquire_timeout_ms;   /* wait for a free connection; default 5000, then BUSY */
     uint32_t max_waiters;          /* callers allowed to wait at once; default 0 = unlimited */
@@ -53,7 +56,8 @@ typedef struct pinky_db_options {
     const char *application_name;  /* default "libpinky" */
     pinky_connect_hook after_connect;
     void *after_connect_ctx;
-    uint32_t leak_threshold_ms;    /* warn when a connection is held longer; 0 = off (default) */
+    uint32_t leak_threshold_ms;    /* warn (once, while held) when a connection is held
+                                      longer; 0 = off (default) */
     pinky_log_fn log;
     void *log_ctx;
     bool disable_prepared;         /* PgBouncer transaction pooling: unnamed statements only */

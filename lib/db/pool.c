@@ -151,6 +151,7 @@ static void slot_freed(pk_pool *pool)
 
 static void pool_destroy(pk_pool *pool)
 {
+    pthread_cond_destroy(&pool->keeper_cv);
     pthread_mutex_destroy(&pool->mu);
     pk_free(pool->conninfo);
     pk_free(pool->application_name);
@@ -323,8 +324,14 @@ pinky_status pk_pool_acquire(pk_pool *pool, pk_conn **out)
         pool->stats.acquire_wait_max_us = waited;
     flush = c->epoch != pool->epoch;
     c->epoch = pool->epoch;
-    pthread_mutex_unlock(&pool->mu);
     c->acquired_us = now;
+    c->leak_warned = false;
+    c->busy_prev = NULL;
+    c->busy_next = pool->busy;
+    if (pool->busy)
+        pool->busy->busy_prev = c;
+    pool->busy = c;
+    pthread_mutex_unlock(&pool->mu);
     if (flush && c->nstmts) {
         /* migrations ran: prepared statements may describe old tables */
         pinky_status st = pk_conn_simple(pool, c, "DEALLOCATE ALL");
@@ -338,10 +345,26 @@ pinky_status pk_pool_acquire(pk_pool *pool, pk_conn **out)
     return PINKY_OK;
 }
 
+static bool held_too_long(pk_pool *pool, pk_conn *c, int64_t now)
+{
+    return pool->opt.leak_threshold_ms &&
+           now - c->acquired_us > (int64_t)pool->opt.leak_threshold_ms * 1000;
+}
+
 void pk_pool_release(pk_pool *pool, pk_conn *c)
 {
     int64_t now = pk_mono_us();
-    if (pool->opt.leak_threshold_ms && now - c->acquired_us > (int64_t)pool->opt.leak_threshold_ms * 1000)
+    pthread_mutex_lock(&pool->mu);
+    bool warn = held_too_long(pool, c, now) && !c->leak_warned;
+    if (c->busy_prev)
+        c->busy_prev->busy_next = c->busy_next;
+    else if (pool->busy == c)
+        pool->busy = c->busy_next;
+    if (c->busy_next)
+        c->busy_next->busy_prev = c->busy_prev;
+    c->busy_next = c->busy_prev = NULL;
+    pthread_mutex_unlock(&pool->mu);
+    if (warn)
         pk_pool_log(pool, PINKY_LOG_WARNING,
                     "connection held for %lld ms (leak threshold %u ms)",
                     (long long)((now - c->acquired_us) / 1000), pool->opt.leak_threshold_ms);
@@ -364,7 +387,7 @@ void pk_pool_release(pk_pool *pool, pk_conn *c)
         else if (expired)
             pool->stats.closed_lifetime++;
         slot_freed(pool);
-        bool destroy = pool->closing && pool->total == 0;
+        bool destroy = pool->owner_gone && pool->total == 0;
         pthread_mutex_unlock(&pool->mu);
         conn_close(c);
         if (destroy)
@@ -388,6 +411,118 @@ void pk_pool_release(pk_pool *pool, pk_conn *c)
     }
     pthread_mutex_unlock(&pool->mu);
     close_list(doomed);
+}
+
+/* ---- housekeeping ---- */
+
+/*
+ * One thread per pool: closes idle connections past max_idle_ms (above the
+ * minimum) or their lifetime, opens connections up to min_connections, and
+ * warns about connections held past leak_threshold_ms while they are held.
+ */
+static void *keeper_main(void *arg)
+{
+    pk_pool *pool = arg;
+    int64_t period = 1000000;
+    if (pool->opt.leak_threshold_ms && (int64_t)pool->opt.leak_threshold_ms * 500 < period)
+        period = (int64_t)pool->opt.leak_threshold_ms * 500;
+    if (period < 20000)
+        period = 20000;
+    int64_t next_try = 0;
+    pthread_mutex_lock(&pool->mu);
+    while (!pool->closing) {
+        int64_t deadline = pk_mono_us() + period;
+        struct timespec ts = {.tv_sec = deadline / 1000000, .tv_nsec = (deadline % 1000000) * 1000};
+        pthread_cond_timedwait(&pool->keeper_cv, &pool->mu, &ts);
+        if (pool->closing)
+            break;
+        int64_t now = pk_mono_us();
+        char leaks[4][160];
+        int nleaks = 0;
+        for (pk_conn *c = pool->busy; c; c = c->busy_next) {
+            if (held_too_long(pool, c, now) && !c->leak_warned) {
+                c->leak_warned = true;
+                if (nleaks < 4)
+                    snprintf(leaks[nleaks++], sizeof leaks[0],
+                             "connection held for %lld ms and not returned (leak threshold %u ms)",
+                             (long long)((now - c->acquired_us) / 1000), pool->opt.leak_threshold_ms);
+            }
+        }
+        pk_conn *doomed = sweep_idle(pool, now);
+        /* idle connections the server closed (restart, pg_terminate_backend) */
+        for (pk_conn **pp = &pool->idle; *pp;) {
+            pk_conn *c = *pp;
+            if (!pk_conn_is_dead(c)) {
+                pp = &c->next;
+                continue;
+            }
+            *pp = c->next;
+            pool->nidle--;
+            pool->stats.closed++;
+            pool->stats.closed_broken++;
+            slot_freed(pool);
+            c->next = doomed;
+            doomed = c;
+        }
+        uint32_t need = 0;
+        if (pool->total < pool->opt.min_connections && pool->wait_head == NULL &&
+            now >= next_try) {
+            need = pool->opt.min_connections - pool->total;
+            pool->total += need; /* the slots are ours while we connect */
+        }
+        pthread_mutex_unlock(&pool->mu);
+        for (int i = 0; i < nleaks; i++)
+            pk_pool_log(pool, PINKY_LOG_WARNING, "%s", leaks[i]);
+        close_list(doomed);
+        pk_conn *fresh = NULL;
+        uint32_t opened = 0;
+        for (uint32_t i = 0; i < need; i++) {
+            pk_conn *c;
+            if (conn_open(pool, &c) != PINKY_OK)
+                break;
+            c->next = fresh;
+            fresh = c;
+            opened++;
+        }
+        pthread_mutex_lock(&pool->mu);
+        pool->stats.created += opened;
+        for (uint32_t i = opened; i < need; i++)
+            slot_freed(pool);
+        if (opened < need) {
+            /* the server is away: back off exponentially, with jitter, up to 30 s */
+            pool->connect_failures++;
+            int shift = pool->connect_failures > 8 ? 8 : (int)pool->connect_failures;
+            int64_t wait = (int64_t)100000 << shift;
+            wait = wait > 30000000 ? 30000000 : wait;
+            next_try = pk_mono_us() + wait / 2 + (int64_t)(pk_random64() % (uint64_t)wait);
+        }
+        while (fresh) {
+            pk_conn *c = fresh;
+            fresh = c->next;
+            if (pool->closing) {
+                slot_freed(pool);
+                pthread_mutex_unlock(&pool->mu);
+                conn_close(c);
+                pthread_mutex_lock(&pool->mu);
+                continue;
+            }
+            pk_waiter *w = pool->wait_head;
+            if (w) { /* someone queued meanwhile: hand it over */
+                pool->wait_head = w->next;
+                if (pool->wait_head == NULL)
+                    pool->wait_tail = NULL;
+                w->conn = c;
+                pthread_cond_signal(&w->cv);
+                continue;
+            }
+            c->idle_since_us = pk_mono_us();
+            c->next = pool->idle;
+            pool->idle = c;
+            pool->nidle++;
+        }
+    }
+    pthread_mutex_unlock(&pool->mu);
+    return NULL;
 }
 
 /* ---- the public handle ---- */
@@ -456,6 +591,11 @@ PINKY_API pinky_status pinky_db_open(const pinky_db_options *options, pinky_db *
     pool->opt.conninfo = NULL;
     pool->opt.application_name = NULL;
     pthread_mutex_init(&pool->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&pool->keeper_cv, &ca);
+    pthread_condattr_destroy(&ca);
     db->kind = PK_DB_POOL;
     db->pool = pool;
     if (pool->conninfo == NULL || pool->application_name == NULL) {
@@ -489,6 +629,10 @@ PINKY_API pinky_status pinky_db_open(const pinky_db_options *options, pinky_db *
         pool->idle = c;
         pool->nidle++;
     }
+    if (pthread_create(&pool->keeper, NULL, keeper_main, pool) == 0)
+        pool->keeper_started = true;
+    else
+        pk_pool_log(pool, PINKY_LOG_WARNING, "no housekeeping thread: idle connections expire on use only");
     *out = db;
     return PINKY_OK;
 }
@@ -498,6 +642,11 @@ static void pool_close(pinky_db *db)
     pk_pool *pool = db->pool;
     pthread_mutex_lock(&pool->mu);
     pool->closing = true;
+    pthread_cond_signal(&pool->keeper_cv);
+    pthread_mutex_unlock(&pool->mu);
+    if (pool->keeper_started)
+        pthread_join(pool->keeper, NULL);
+    pthread_mutex_lock(&pool->mu);
     pk_conn *idle = pool->idle;
     pool->idle = NULL;
     for (pk_conn *c = idle; c; c = c->next) {
@@ -508,6 +657,7 @@ static void pool_close(pinky_db *db)
     for (pk_waiter *w = pool->wait_head; w; w = w->next)
         pthread_cond_signal(&w->cv);
     pool->wait_head = pool->wait_tail = NULL;
+    pool->owner_gone = true;
     bool destroy = pool->total == 0;
     pthread_mutex_unlock(&pool->mu);
     close_list(idle);

@@ -22,6 +22,8 @@ typedef struct pk_conn {
     pk_stmt *stmts;           /* open-addressing table of prepared statements */
     size_t nstmts, capstmts;
     bool broken;
+    bool leak_warned;         /* the keeper warned about this hold already */
+    struct pk_conn *busy_next, *busy_prev; /* connections handed out */
 } pk_conn;
 
 typedef struct pk_waiter {
@@ -43,6 +45,11 @@ typedef struct pk_pool {
     bool closing;
     uint32_t handles_out;     /* transaction handles alive */
     uint32_t connect_failures; /* consecutive, for backoff */
+    pk_conn *busy;            /* handed-out connections, for leak warnings */
+    pthread_t keeper;         /* housekeeping: idle expiry, minimum size, leaks */
+    pthread_cond_t keeper_cv;
+    bool keeper_started;
+    bool owner_gone;          /* pinky_db_close is done: the last release frees the pool */
     pinky_db_stats stats;
     uint64_t wait_total_us;
 } pk_pool;

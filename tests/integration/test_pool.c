@@ -275,14 +275,34 @@ static pinky_status hook(pinky_db *conn, void *ctx)
     return pinky_db_exec(conn, "SET search_path = public; SET work_mem = '8MB'");
 }
 
-static int g_warnings;
-static char g_last_log[512];
+/* The log callback runs on any thread (the pool's housekeeper too). */
+static pthread_mutex_t g_log_mu = PTHREAD_MUTEX_INITIALIZER;
+static int g_warnings_;
+static char g_last_log_[512];
 static void log_fn(pinky_log_level level, const char *msg, void *ctx)
 {
     (void)ctx;
+    pthread_mutex_lock(&g_log_mu);
     if (level == PINKY_LOG_WARNING)
-        g_warnings++;
-    snprintf(g_last_log, sizeof g_last_log, "%s", msg);
+        g_warnings_++;
+    snprintf(g_last_log_, sizeof g_last_log_, "%s", msg);
+    pthread_mutex_unlock(&g_log_mu);
+}
+
+static int warnings(void)
+{
+    pthread_mutex_lock(&g_log_mu);
+    int n = g_warnings_;
+    pthread_mutex_unlock(&g_log_mu);
+    return n;
+}
+
+static bool last_log_has(const char *needle)
+{
+    pthread_mutex_lock(&g_log_mu);
+    bool yes = strstr(g_last_log_, needle) != NULL;
+    pthread_mutex_unlock(&g_log_mu);
+    return yes;
 }
 
 typedef struct waiter_arg {
@@ -315,8 +335,8 @@ static void test_hook_leak_warning_and_waiters(void **state)
     pt_ok(pinky_db_exec(tx, "DO $$ BEGIN IF current_setting('work_mem') <> '8MB' THEN RAISE EXCEPTION 'hook not applied'; END IF; END $$"));
     usleep(200000);
     pt_ok(pinky_db_rollback(tx));
-    assert_int_equal(g_warnings, 1);
-    assert_non_null(strstr(g_last_log, "leak threshold"));
+    assert_int_equal(warnings(), 1);
+    assert_true(last_log_has("leak threshold"));
     assert_int_equal(g_hook_calls, 1); /* the connection was reused */
 
     /* max_waiters = 1: with the only connection held and one caller waiting,
@@ -347,12 +367,87 @@ static void test_hook_leak_warning_and_waiters(void **state)
     pt_error_names("application_name");
 }
 
+/* ---- housekeeping ---- */
+
+static long long backends(const char *app)
+{
+    return pt_num("SELECT count(*) FROM pg_stat_activity WHERE application_name = '%s'", app);
+}
+
+static void test_minimum_kept_and_idle_expiry(void **state)
+{
+    (void)state;
+    pinky_db_options o;
+    pinky_db_options_init(&o);
+    o.min_connections = 2;
+    o.max_connections = 4;
+    o.application_name = "pinky-min-test";
+    pinky_db *db = open_with(&o);
+    pinky_db_stats s;
+    pinky_db_stats_init(&s);
+    pt_ok(pinky_db_get_stats(db, &s));
+    assert_int_equal(s.total, 2);
+    assert_int_equal(backends("pinky-min-test"), 2);
+    /* the server drops both idle connections: the keeper replaces them */
+    pt_exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'pinky-min-test'");
+    for (int i = 0; i < 50; i++) {
+        pt_ok(pinky_db_get_stats(db, &s));
+        if (s.closed_broken == 2 && s.idle == 2)
+            break;
+        usleep(100000);
+    }
+    assert_int_equal(s.closed_broken, 2);
+    assert_int_equal(s.total, 2);
+    assert_int_equal(s.idle, 2);
+    assert_int_equal(s.created, 4);
+    assert_int_equal(backends("pinky-min-test"), 2);
+    pinky_db_close(db);
+
+    /* idle connections above the minimum expire without any call */
+    pinky_db_options_init(&o);
+    o.max_connections = 4;
+    o.max_idle_ms = 200;
+    o.application_name = "pinky-idle-test";
+    db = open_with(&o);
+    pt_ok(pinky_db_exec(db, "SELECT 1"));
+    assert_int_equal(backends("pinky-idle-test"), 1);
+    usleep(1500000);
+    pt_ok(pinky_db_get_stats(db, &s));
+    assert_int_equal(s.total, 0);
+    assert_int_equal(s.closed_idle, 1);
+    assert_int_equal(backends("pinky-idle-test"), 0);
+    pinky_db_close(db);
+}
+
+static void test_leak_warned_while_held(void **state)
+{
+    (void)state;
+    pinky_db_options o;
+    pinky_db_options_init(&o);
+    o.leak_threshold_ms = 100;
+    o.log = log_fn;
+    pinky_db *db = open_with(&o);
+    pthread_mutex_lock(&g_log_mu);
+    g_warnings_ = 0;
+    pthread_mutex_unlock(&g_log_mu);
+    pinky_db *tx = NULL;
+    pt_ok(pinky_db_begin(db, NULL, &tx));
+    usleep(400000);
+    assert_int_equal(warnings(), 1); /* while the connection is still held */
+    assert_true(last_log_has("not returned"));
+    pt_ok(pinky_db_rollback(tx));
+    assert_int_equal(warnings(), 1); /* once per hold */
+    pinky_db_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cached_plan_after_alter),
         cmocka_unit_test(test_unnamed_statements_only),
         cmocka_unit_test(test_hook_leak_warning_and_waiters),
+        cmocka_unit_test(test_minimum_kept_and_idle_expiry),
+        cmocka_unit_test(test_leak_warned_while_held),
         cmocka_unit_test(test_killed_backends),
         cmocka_unit_test(test_server_restart_under_load),
     };
