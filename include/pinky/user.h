@@ -77,7 +77,11 @@ PINKY_API pinky_status pinky_user_get_by_username(pinky_db *db, const char *user
 PINKY_API pinky_status pinky_user_update(pinky_db *db, int32_t id, const pinky_user *in,
                                          uint64_t mask, const pinky_time *expected_updated_at,
                                          pinky_user **out);
-/* Deletes a user and, by cascade, everything the user owns. */
+/*
+ * Deletes a user and, by cascade, everything the user owns; document
+ * versions the user authored in other users' documents keep their row with
+ * created_by cleared.  NOT_FOUND when there is no such user.
+ */
 PINKY_API pinky_status pinky_user_delete(pinky_db *db, int32_t id);
 /* One page of users in id order. Free with pinky_user_page_free. */
 PINKY_API pinky_status pinky_user_list(pinky_db *db, const pinky_user_filter *filter,

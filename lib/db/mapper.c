@@ -396,18 +396,23 @@ static void ref_guards(pk_buf *b, const pk_table *t, pk_params *ps, const int *p
     }
 }
 
-static void guard_fields(const pk_table *t, const int *params, char *out, size_t cap, uint64_t mask,
-                         bool create)
+/* NOT_FOUND for a failed ownership guard: the message lists the guarded
+   columns with the entity each references; field is the first column. */
+static pinky_status guard_failed(const pk_table *t, const int *params, uint64_t mask, bool create)
 {
-    out[0] = '\0';
+    char list[256] = "";
+    const char *first = "";
     for (int i = 0; i < t->ncols; i++) {
         const pk_column *c = &t->cols[i];
         const pk_table *target = (c->flags & PK_PARENT) ? t->parent : c->ref;
         if (target == NULL || params[i] == 0 || (!create && !(c->mask & mask)))
             continue;
-        size_t n = strlen(out);
-        snprintf(out + n, cap - n, "%s%s (%s)", n ? ", " : "", c->name, target->entity);
+        size_t n = strlen(list);
+        snprintf(list + n, sizeof list - n, "%s%s (%s)", n ? ", " : "", c->name, target->entity);
+        if (first[0] == '\0')
+            first = c->name;
     }
+    return pk_err(PINKY_NOT_FOUND, first, "%s: %s not found", t->entity, list);
 }
 
 /* A missing user (the owner, or a column referencing users) is NOT_FOUND
@@ -647,10 +652,8 @@ static pinky_status insert(pinky_db *db, const pk_table *t, int32_t user, const 
             return st;
         }
     }
-    char fields[256];
-    guard_fields(t, params, fields, sizeof fields, 0, true);
     pk_params_free(&ps);
-    return pk_err(PINKY_NOT_FOUND, fields, "%s: %s not found", t->entity, fields);
+    return guard_failed(t, params, 0, true);
 }
 
 pinky_status pk_row_create(pinky_db *db, const pk_table *t, int32_t user, const void *in, void **out)
@@ -867,9 +870,7 @@ pinky_status pk_row_update(pinky_db *db, const pk_table *t, int32_t user, const 
                       "%s was changed by someone else: expected updated_at %s, found %s; nothing written",
                       t->entity, a, b);
     }
-    char fields[256];
-    guard_fields(t, params, fields, sizeof fields, mask, false);
-    return pk_err(PINKY_NOT_FOUND, fields, "%s: %s not found", t->entity, fields);
+    return guard_failed(t, params, mask, false);
 }
 
 pinky_status pk_row_delete(pinky_db *db, const pk_table *t, int32_t user, const void *key)

@@ -72,12 +72,27 @@ PINKY_API pinky_status pinky_user_update(pinky_db *db, int32_t id, const pinky_u
     return pk_row_update(db, &users, 0, &key, in, mask, expected_updated_at, (void **)out);
 }
 
+static pinky_status delete_body(pinky_db *tx, void *ctx)
+{
+    const pinky_user *key = ctx;
+    /* document_versions.created_by references users without an ON DELETE
+       rule (the seed schema): forget the author, as ON DELETE SET NULL would,
+       so the user can go */
+    pk_params ps;
+    pk_params_init(&ps);
+    pk_p_i32(&ps, key->id);
+    pinky_status st = pk_query(tx, "UPDATE document_versions SET created_by = NULL WHERE created_by = $1::int4",
+                               &ps, NULL);
+    pk_params_free(&ps);
+    return st == PINKY_OK ? pk_row_delete(tx, &users, 0, key) : st;
+}
+
 PINKY_API pinky_status pinky_user_delete(pinky_db *db, int32_t id)
 {
     pinky_user key;
     pk_row_init(&users, &key);
     key.id = id;
-    return pk_row_delete(db, &users, 0, &key);
+    return pk_atomic(db, delete_body, &key);
 }
 
 PINKY_API pinky_status pinky_user_list(pinky_db *db, const pinky_user_filter *filter,

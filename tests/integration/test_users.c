@@ -322,6 +322,38 @@ static void test_preferences(void **state)
     assert_int_equal(pt_num("SELECT count(*) FROM user_preferences WHERE user_id = %d", uid), 0);
 }
 
+static void test_delete_user_with_documents(void **state)
+{
+    (void)state;
+    pinky_db *db = pt_db();
+    int32_t owner = pt_user(), author = pt_user();
+    pinky_document d;
+    pinky_document_init(&d);
+    d.title = "Deed";
+    d.path = "/deed.pdf";
+    d.platform = "UBUNTU";
+    pinky_document *doc = NULL;
+    pt_ok(pinky_document_create(db, owner, &d, &doc));
+    pinky_document_version v;
+    pinky_document_version_init(&v);
+    v.document_id = doc->id;
+    v.version_number = 2;
+    v.path = "/deed-2.pdf";
+    v.created_by = pinky_i32(author);
+    pt_ok(pinky_document_version_create(db, owner, &v, NULL));
+    char did[PINKY_UUID_STRLEN];
+    pinky_uuid_format(&doc->id, did);
+    /* the author of a version in someone else's document can be deleted */
+    pt_ok(pinky_user_delete(db, author));
+    assert_int_equal(pt_num("SELECT count(*) FROM document_versions WHERE document_id = '%s' AND created_by IS NULL", did), 1);
+    /* the owner of documents (and of their first versions) too: cascade */
+    pt_ok(pinky_user_delete(db, owner));
+    assert_int_equal(pt_num("SELECT count(*) FROM documents WHERE id = '%s'", did), 0);
+    assert_int_equal(pt_num("SELECT count(*) FROM document_versions WHERE document_id = '%s'", did), 0);
+    pt_status(pinky_user_delete(db, owner), PINKY_NOT_FOUND);
+    pinky_document_free(doc);
+}
+
 static void test_timestamps_independent_of_tz(void **state)
 {
     (void)state;
@@ -351,6 +383,7 @@ int main(void)
         cmocka_unit_test(test_user_conflicts),
         cmocka_unit_test(test_user_list_pagination),
         cmocka_unit_test(test_preferences),
+        cmocka_unit_test(test_delete_user_with_documents),
         cmocka_unit_test(test_timestamps_independent_of_tz),
     };
     return cmocka_run_group_tests_name("users", tests, NULL, NULL);
