@@ -8,6 +8,7 @@
 #   make bench      benchmarks printing comparable figures (BENCH_ARGS=--quick)
 #   make install PREFIX=/usr/local DESTDIR=
 #   make asan / make tsan / make valgrind   the suites under sanitizers / valgrind
+#   make abi-update  rewrite the ABI baseline abi/ after a deliberate API change
 
 VERSION     := 0.1.0
 SOVERSION   := 0
@@ -49,6 +50,7 @@ SUPPORT_SRC := $(wildcard tests/support/*.c)
 EXAMPLES    := $(B)/examples/demo $(B)/examples/quickstart
 
 .PHONY: FORCE all lib examples tests check check-unit check-integration check-meson check-install \
+        check-python check-rust check-headers check-abi abi-update \
         check-symbols demo bench bootstrap install uninstall clean asan tsan valgrind
 
 all: lib examples
@@ -147,10 +149,19 @@ check: bootstrap
 	@$(MAKE) --no-print-directory lib examples tests
 	@$(MAKE) --no-print-directory check-unit
 	@$(MAKE) --no-print-directory check-symbols
-	scripts/with-db $(MAKE) --no-print-directory check-integration
+	@$(MAKE) --no-print-directory check-headers
+	@$(MAKE) --no-print-directory check-abi
+	scripts/with-db $(MAKE) --no-print-directory check-integration check-python check-rust
 	@$(MAKE) --no-print-directory check-meson
 	@$(MAKE) --no-print-directory check-install
 	@echo "make check: all suites passed"
+
+# bindings: Python (ctypes) and Rust (bindgen); both need PINKY_DSN (run through with-db)
+check-python: $(SHARED)
+	@PINKY_LIBRARY=$(abspath $(B))/libpinky.so.0 scripts/check-python
+
+check-rust: $(SHARED)
+	@PINKY_LIB_DIR=$(abspath $(B)) scripts/check-rust
 
 check-unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
@@ -159,6 +170,18 @@ check-integration: $(INTEG_BIN) $(EXAMPLES)
 	@test -n "$$PINKY_DSN" || { echo "check-integration: PINKY_DSN is not set (run it through scripts/with-db)"; exit 1; }
 	@set -e; for t in $(INTEG_BIN); do echo "== $$t"; $$t; done
 	@echo "== examples/quickstart"; $(B)/examples/quickstart > $(B)/quickstart.out && cat $(B)/quickstart.out
+
+# every public header alone as C99/C11/C++17, declared = exported, a C++ caller
+check-headers: $(SHARED)
+	@scripts/check-headers $(SHARED)
+
+# abidiff against the committed baseline: additions pass, anything incompatible fails
+check-abi: $(SHARED)
+	@scripts/check-abi $(SHARED)
+
+# rewrite abi/libpinky.so.0.abi from this build (deliberately; review and commit it)
+abi-update: $(SHARED)
+	scripts/abi-update $(SHARED)
 
 check-symbols: $(SHARED)
 	@scripts/check-symbols $(SHARED)

@@ -160,6 +160,78 @@ PINKY_API pinky_status pinky_comm_tag_set(pinky_db *db, int32_t user_id, const p
 PINKY_API void pinky_comm_tag_free(pinky_comm_tag *tag);
 PINKY_API void pinky_comm_tag_page_free(pinky_comm_tag_page *page);
 
+/* ---- bulk ingest ---------------------------------------------------------- */
+/*
+ * Inserts n communications owned by user_id in one transaction, through
+ * binary COPY (communications, then communication_tags).  items[i] is read
+ * like pinky_comm_create's *in (id, user_id and the timestamps are ignored;
+ * created_at and updated_at become the transaction's time).  items[i] gets
+ * tag_counts[i] tags taken consecutively from tags (so tags holds the sum of
+ * tag_counts); tags and tag_counts may both be NULL (no tags).  A tag given
+ * twice for one item is stored once.  ids_out (may be NULL, else n entries)
+ * receives the new ids in item order; it is written only on success.
+ * Every item and tag is validated before anything is sent: INVALID naming
+ * "items[i]: comm.<field>" or "tags[j]" (j indexes the flat tags array)
+ * rejects the whole batch and writes nothing; so does any failure later
+ * (NOT_FOUND naming user_id when the user does not exist).  n == 0 is OK
+ * and does nothing.  Inside a transaction handle the rows join that
+ * transaction.
+ */
+PINKY_API pinky_status pinky_comm_ingest(pinky_db *db, int32_t user_id,
+                                         const pinky_comm *const *items, size_t n,
+                                         const char *const *tags, const size_t *tag_counts,
+                                         pinky_uuid *ids_out);
+
+/* ---- similarity search ----------------------------------------------------- */
+/* The largest k pinky_comm_similar accepts. */
+#define PINKY_COMM_SIMILAR_MAX_K 1000
+
+typedef struct pinky_comm_similar_filter {
+    uint32_t struct_size;
+    const char *source;            /* source equals this, NULL: any */
+    pinky_opt_time date_from;      /* communication_date >= */
+    pinky_opt_time date_before;    /* communication_date <  */
+    const char *tag;               /* carries this tag, NULL: any */
+    uint32_t ef_search;            /* hnsw.ef_search for this query, 1..1000; 0: 100.
+                                      Raised to k when below it. */
+    bool exact;                    /* exact scan without the vector index (for measuring recall) */
+} pinky_comm_similar_filter;
+
+/* Zeroes *filter and sets struct_size (any source/date/tag, ef_search 100, index scan). */
+PINKY_API void pinky_comm_similar_filter_init(pinky_comm_similar_filter *filter);
+
+typedef struct pinky_comm_matches {
+    pinky_comm **items;            /* nearest first */
+    double *distances;             /* cosine distance of items[i], same order */
+    size_t count;
+} pinky_comm_matches;
+
+/*
+ * The k communications of user_id nearest to query by cosine distance
+ * (content_vector <=> query), nearest first, among those with a
+ * content_vector that pass filter (NULL: no filter).  Fewer than k only
+ * when fewer than k rows qualify.
+ *
+ * By default the HNSW index communications_content_vector_hnsw answers
+ * (approximate) with pgvector's iterative index scan, so a selective filter
+ * still fills k rows (for a very selective filter the planner may rather
+ * sort the few qualifying rows exactly); should the index scan give up
+ * early (it visits at most hnsw.max_scan_tuples entries) the exact scan
+ * answers instead.  filter->exact forces the exact scan: every qualifying
+ * row's distance, sorted.  The search settings last only for this call,
+ * also inside a caller's transaction.  Rows come whole (vector included).
+ *
+ * query: exactly PINKY_COMM_VECTOR_DIM finite floats (dim says how many);
+ * k: 1..PINKY_COMM_SIMILAR_MAX_K.  Anything else is INVALID naming "query",
+ * "k" or the filter field.  Free *out with pinky_comm_matches_free.
+ */
+PINKY_API pinky_status pinky_comm_similar(pinky_db *db, int32_t user_id, const float *query,
+                                          uint32_t dim, uint32_t k,
+                                          const pinky_comm_similar_filter *filter,
+                                          pinky_comm_matches **out);
+/* Frees the matches, their rows and distances (NULL is fine). */
+PINKY_API void pinky_comm_matches_free(pinky_comm_matches *matches);
+
 #ifdef __cplusplus
 }
 #endif

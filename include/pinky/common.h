@@ -82,18 +82,24 @@ PINKY_API pinky_error *pinky_error_copy(const pinky_error *err);
 PINKY_API void pinky_error_free(pinky_error *err);
 
 /*
- * Allocator.  Replace it before any other call (it is process-wide).  NULL
- * functions restore the defaults.  Memory the library returns to callers
- * (rows, pages, strings) is released with the matching *_free function.
+ * Allocator.  Replace it before any other call (it is process-wide):
+ * pinky_allocator_init, set the three functions (and ctx), then
+ * pinky_set_allocator.  NULL restores the defaults (malloc, realloc, free).
+ * INVALID for a wrong struct_size or a missing function; the allocator in
+ * use is kept then.  Memory the library returns to callers (rows, pages,
+ * strings) is released with the matching *_free function.  json-c and libpq
+ * allocate with their own allocators.
  */
 typedef struct pinky_allocator {
+    uint32_t struct_size;
     void *(*malloc_fn)(size_t size, void *ctx);
     void *(*realloc_fn)(void *ptr, size_t size, void *ctx);
     void (*free_fn)(void *ptr, void *ctx);
     void *ctx;
 } pinky_allocator;
-PINKY_API void pinky_set_allocator(const pinky_allocator *allocator);
-/* Frees a string or buffer the library allocated (e.g. pinky_uuid_format_alloc). */
+PINKY_API void pinky_allocator_init(pinky_allocator *allocator);
+PINKY_API pinky_status pinky_set_allocator(const pinky_allocator *allocator);
+/* Frees a string or buffer the library allocated (e.g. from pinky_api_key_reveal). */
 PINKY_API void pinky_free(void *ptr);
 
 /* Lists: the default and largest page sizes (filter.limit). */

@@ -344,6 +344,194 @@ PINKY_API pinky_status pinky_sync_item_list(pinky_db *db, int32_t user_id,
 PINKY_API void pinky_sync_item_free(pinky_sync_item *item);
 PINKY_API void pinky_sync_item_page_free(pinky_sync_item_page *page);
 
+/* ---- sync_operations: the life of an operation ------------------------------
+ *
+ *   PENDING --start--> IN_PROGRESS --progress--> IN_PROGRESS
+ *   PENDING or IN_PROGRESS --finish--> COMPLETED | FAILED | CONFLICT
+ *
+ * Each step is one guarded statement: it writes only while the operation is
+ * in a state the step may leave, so of concurrent callers exactly one wins.
+ * A step from any other state is INVALID naming status (the message says the
+ * current state) and writes nothing; an operation that is not user_id's is
+ * NOT_FOUND.  *out (may be NULL) gets the stored row.
+ */
+
+/*
+ * PENDING -> IN_PROGRESS: sets items_total (>= 0, else INVALID naming
+ * items_total) and items_processed = 0.  start_time is left as created.
+ */
+PINKY_API pinky_status pinky_sync_operation_start(pinky_db *db, int32_t user_id,
+                                                  const pinky_uuid *operation_id,
+                                                  int32_t items_total,
+                                                  pinky_sync_operation **out);
+/*
+ * Records progress of an IN_PROGRESS operation: items_processed and
+ * bytes_transferred (each >= 0, else INVALID naming it).  Any other state
+ * is INVALID naming status.
+ */
+PINKY_API pinky_status pinky_sync_operation_progress(pinky_db *db, int32_t user_id,
+                                                     const pinky_uuid *operation_id,
+                                                     int32_t items_processed,
+                                                     int64_t bytes_transferred,
+                                                     pinky_sync_operation **out);
+/*
+ * Ends a PENDING or IN_PROGRESS operation with final_status COMPLETED,
+ * FAILED or CONFLICT (another value is INVALID naming final_status):
+ * end_time becomes the server's clock_timestamp(), errors and
+ * conflict_items the given JSON text (validated; NULL leaves the column as
+ * it is).  In the same transaction the operation's platform connection gets
+ * last_sync_date = that end_time and status
+ *     COMPLETED -> "CONNECTED",  FAILED -> "ERROR",  CONFLICT -> "CONFLICT".
+ * Finishing an operation that is already finished is INVALID naming status,
+ * and nothing is written (neither the operation nor the connection).
+ */
+PINKY_API pinky_status pinky_sync_operation_finish(pinky_db *db, int32_t user_id,
+                                                   const pinky_uuid *operation_id,
+                                                   pinky_sync_status final_status,
+                                                   const char *errors_json,
+                                                   const char *conflict_items_json,
+                                                   pinky_sync_operation **out);
+
+/* ---- sync_items: bulk upsert --------------------------------------------- */
+typedef struct pinky_sync_upsert_result {
+    uint32_t struct_size;
+    uint64_t inserted;   /* items that did not exist */
+    uint64_t updated;    /* items that existed and were updated in place */
+} pinky_sync_upsert_result;
+
+/* Zeroes *result and sets struct_size. */
+PINKY_API void pinky_sync_upsert_result_init(pinky_sync_upsert_result *result);
+/*
+ * pinky_sync_item_upsert for n items at once, with the same meaning per
+ * item (unset fields keep their stored value on update and take the column
+ * default on insert; is_directory is always written; id and timestamps are
+ * ignored).  The items may belong to several connections, all user_id's.
+ *
+ * All or nothing: every item is validated first, and an invalid one rejects
+ * the batch with INVALID and its index ("items[17]: sync_item.path: must
+ * not be empty"); an item whose connection is not user_id's rejects it with
+ * NOT_FOUND naming items[i].connection_id.  Nothing of a rejected batch is
+ * written.  A (connection_id, path) named more than once in one batch is
+ * written once, with the values of its LAST occurrence (last wins), and
+ * counted once.  The batch travels by binary COPY into a temporary table and
+ * is merged by one INSERT ... ON CONFLICT statement in one transaction (the
+ * caller's, when db is a transaction handle).  n = 0 is OK and writes
+ * nothing.  result (may be NULL; *_init first) gets the counts;
+ * inserted + updated is the number of distinct items.
+ */
+PINKY_API pinky_status pinky_sync_item_upsert_many(pinky_db *db, int32_t user_id,
+                                                   const pinky_sync_item *const *items, size_t n,
+                                                   pinky_sync_upsert_result *result);
+
+/* ---- sync_items: change detection ---------------------------------------- */
+typedef struct pinky_sync_diff {
+    uint32_t struct_size;
+    uint64_t new_count;       /* in the scan, not stored (or stored as a tombstone) */
+    uint64_t changed_count;   /* stored, and size, hash, local_modified or is_directory differ */
+    uint64_t unchanged_count;
+    uint64_t gone_count;      /* stored, not in the scan, not already a tombstone */
+    uint64_t conflict_count;  /* changed items that are conflicts (not in changed_count) */
+    /* With PINKY_SYNC_DIFF_PATHS: one entry per new, changed, gone or
+       conflicting item, "+path", "~path", "-path" or "!path", sorted by path
+       (list order); NULL and 0 when nothing differs or without the flag. */
+    char **paths;
+    size_t npaths;
+} pinky_sync_diff;
+
+/* Store the scan: upsert new and changed items, mark gone ones, mark conflicts. */
+#define PINKY_SYNC_DIFF_APPLY 0x1u
+/* Return the paths of what differs in pinky_sync_diff.paths. */
+#define PINKY_SYNC_DIFF_PATHS 0x2u
+
+/*
+ * Compares a full, fresh listing of one connection (scan, n items; each
+ * item's connection_id is ignored: connection_id applies) with the items
+ * stored for it, and with PINKY_SYNC_DIFF_APPLY stores the result.  One
+ * transaction, set-based: the scan travels by binary COPY.
+ *
+ * Classes, per path:
+ *   new        not stored, or stored as a tombstone (a tombstoned item that
+ *              reappears is new again);
+ *   changed    stored, and is_directory, size, hash or local_modified differ
+ *              (NULL and a value differ);
+ *   conflict   changed, and either already has_conflict, or its stored
+ *              remote_modified and the scan's local_modified are both after
+ *              its stored last_synced (never for last_synced NULL);
+ *   unchanged  stored and equal;
+ *   gone       stored, not in the scan, and not already a tombstone.
+ * A path listed twice in the scan counts once, with its last occurrence.
+ *
+ * Every scan row must set path and local_modified (the scan knows when each
+ * file changed; a stored item without local_modified is a tombstone, see
+ * below): INVALID naming scan[i] otherwise, nothing read or written.  Only
+ * path, is_directory, size, mime_type, hash, local_modified and
+ * remote_modified are read from scan rows; sync_status, last_synced,
+ * has_conflict and conflict_resolution are bookkeeping and ignored.
+ *
+ * PINKY_SYNC_DIFF_APPLY writes (unchanged items are not touched):
+ *   new, changed  is_directory, size, hash and local_modified as scanned
+ *                 (NULL clears), mime_type and remote_modified when set in
+ *                 the scan; sync_status PENDING (the change is to be
+ *                 propagated); a new item has has_conflict false.
+ *   conflict      the same, with has_conflict true and sync_status CONFLICT
+ *                 (resolve it with pinky_sync_item_resolve).
+ *   gone          a tombstone: local_modified NULL and sync_status PENDING
+ *                 (the deletion is pending propagation; the row is kept
+ *                 with its last known size and hash; delete it with
+ *                 pinky_sync_item_delete once the deletion has been
+ *                 propagated).
+ * The connection row is locked for the transaction, so concurrent applies
+ * to one connection run one after the other.
+ *
+ * NOT_FOUND naming connection_id when the connection is not user_id's.
+ * *out gets a diff to free with pinky_sync_diff_free (out may be NULL when
+ * only applying).
+ */
+PINKY_API pinky_status pinky_sync_detect_changes(pinky_db *db, int32_t user_id,
+                                                 const pinky_uuid *connection_id,
+                                                 const pinky_sync_item *const *scan, size_t n,
+                                                 unsigned flags, pinky_sync_diff **out);
+/* Frees a diff and its paths.  NULL is ignored. */
+PINKY_API void pinky_sync_diff_free(pinky_sync_diff *diff);
+
+/*
+ * Resolves the conflict of an item with has_conflict true: sets
+ * conflict_resolution and has_conflict = false, and
+ *   LOCAL, REMOTE, BOTH  sync_status SYNCED, last_synced = the server's
+ *                        clock_timestamp() (the caller has carried out the
+ *                        resolution);
+ *   SKIP                 sync_status PENDING, last_synced unchanged (the
+ *                        item is set aside for a later decision).
+ * One guarded statement: of concurrent resolvers exactly one succeeds.
+ * INVALID naming has_conflict (nothing written) when the item has no
+ * conflict; INVALID naming resolution for a value that is not one;
+ * NOT_FOUND when the item is not user_id's.  *out may be NULL.
+ */
+PINKY_API pinky_status pinky_sync_item_resolve(pinky_db *db, int32_t user_id,
+                                               const pinky_uuid *item_id,
+                                               pinky_conflict_resolution resolution,
+                                               pinky_sync_item **out);
+
+/* ---- sync_items: streaming ----------------------------------------------- */
+/* Called for each item; the item is freed when fn returns (copy what you
+   keep).  Return 0 to go on, non-zero to stop. */
+typedef int (*pinky_sync_item_fn)(const pinky_sync_item *item, void *ctx);
+/*
+ * Calls fn for every item of user_id's connections matching filter (may be
+ * NULL), in list order (connection_id, path), fetching keyset pages so that
+ * memory stays bounded whatever the number of items.  filter->limit is the
+ * page size (0: PINKY_LIST_MAX_LIMIT, 1000), not a bound on the items
+ * visited; filter->cursor, when set, is where the walk starts.  Pages are
+ * read one statement each, so on the pool the walk is not one snapshot:
+ * items changed meanwhile may be seen or not, but none twice (unless its
+ * path changes).  OK when every item was visited or fn stopped the walk;
+ * an error (e.g. CONNECTION when the connection is lost) is returned as is,
+ * after the items already visited.  INVALID for a NULL fn or a bad filter.
+ */
+PINKY_API pinky_status pinky_sync_item_each(pinky_db *db, int32_t user_id,
+                                            const pinky_sync_item_filter *filter,
+                                            pinky_sync_item_fn fn, void *ctx);
+
 #ifdef __cplusplus
 }
 #endif

@@ -7,15 +7,32 @@ static void *default_malloc(size_t size, void *ctx) { PK_UNUSED(ctx); return mal
 static void *default_realloc(void *p, size_t size, void *ctx) { PK_UNUSED(ctx); return realloc(p, size); }
 static void default_free(void *p, void *ctx) { PK_UNUSED(ctx); free(p); }
 
-static pinky_allocator g_alloc = {default_malloc, default_realloc, default_free, NULL};
+static pinky_allocator g_alloc = {sizeof(pinky_allocator), default_malloc, default_realloc,
+                                  default_free, NULL};
 
-PINKY_API void pinky_set_allocator(const pinky_allocator *a)
+PINKY_API void pinky_allocator_init(pinky_allocator *a)
 {
-    if (a == NULL || a->malloc_fn == NULL || a->realloc_fn == NULL || a->free_fn == NULL) {
-        g_alloc = (pinky_allocator){default_malloc, default_realloc, default_free, NULL};
-        return;
+    if (a) {
+        memset(a, 0, sizeof *a);
+        a->struct_size = sizeof *a;
     }
+}
+
+PINKY_API pinky_status pinky_set_allocator(const pinky_allocator *a)
+{
+    if (a == NULL) {
+        g_alloc = (pinky_allocator){sizeof(pinky_allocator), default_malloc, default_realloc,
+                                    default_free, NULL};
+        return PINKY_OK;
+    }
+    if (a->struct_size != sizeof *a)
+        return pk_err(PINKY_INVALID, "allocator.struct_size",
+                      "allocator.struct_size: %u is not a size this library knows (call pinky_allocator_init)",
+                      a->struct_size);
+    if (a->malloc_fn == NULL || a->realloc_fn == NULL || a->free_fn == NULL)
+        return pk_err(PINKY_INVALID, "allocator", "allocator: malloc_fn, realloc_fn and free_fn are all required");
     g_alloc = *a;
+    return PINKY_OK;
 }
 
 void *pk_malloc(size_t size) { return g_alloc.malloc_fn(size ? size : 1, g_alloc.ctx); }

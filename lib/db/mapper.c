@@ -955,8 +955,10 @@ static char *make_cursor(const pk_table *t, const pk_res *r, int row, int first)
     return out;
 }
 
-/* Binds the cursor's values as binary parameters of the order columns' types. */
-static pinky_status bind_cursor(const pk_table *t, const char *cursor, pk_params *ps, int *first)
+/* Binds the cursor's values (but those of pinned order columns) as binary
+   parameters of the order columns' types; *first is the first one's number. */
+static pinky_status bind_cursor(const pk_table *t, const char *cursor, const bool *pinned,
+                                pk_params *ps, int *first)
 {
     size_t cap = strlen(cursor);
     unsigned char *raw = pk_malloc(cap + 1);
@@ -986,13 +988,17 @@ static pinky_status bind_cursor(const pk_table *t, const char *cursor, pk_params
         memcpy(val, raw + pos, len);
         val[len] = '\0';
         pos += len;
-        int k = pk_p_binary_owned(ps, val, (int)len);
-        if (i == 0)
-            *first = k;
-        if (c->type == PK_TEXT) {
-            if (pk_utf8_count(val, len) < 0)
-                goto bad;
+        if (c->type == PK_TEXT && pk_utf8_count(val, len) < 0) {
+            pk_free(val);
+            goto bad;
         }
+        if (pinned[i]) {
+            pk_free(val);
+            continue;
+        }
+        int k = pk_p_binary_owned(ps, val, (int)len);
+        if (*first == 0)
+            *first = k;
     }
     if (pos != (size_t)n)
         goto bad;
@@ -1137,6 +1143,43 @@ pinky_status pk_row_list(pinky_db *db, const pk_table *t, int32_t user, const vo
     return pk_row_list_scoped(db, t, user, filter, flags, NULL, page);
 }
 
+/* True when the filter field ff is set in filter (it narrows the list). */
+static bool filter_set(const pk_table *t, const pk_filter_field *ff, const void *filter)
+{
+    const char *f = (const char *)filter + ff->offset;
+    const pk_column *c = pk_column_named(t, ff->column);
+    switch (c->type) {
+    case PK_ENUM: return *(const int *)f != 0;
+    case PK_TEXT: return *(const char *const *)f != NULL;
+    case PK_UUID:
+    case PK_OPT_UUID: return ((const pinky_opt_uuid *)f)->is_set;
+    case PK_BOOL:
+    case PK_OPT_BOOL: return ((const pinky_opt_bool *)f)->is_set;
+    case PK_I32:
+    case PK_OPT_I32: return ((const pinky_opt_i32 *)f)->is_set;
+    default: return false;
+    }
+}
+
+/*
+ * Order columns an equality (a PK_EQ filter that is set, or the scope's
+ * parent) pins to one value: the keyset comparison and the ORDER BY leave
+ * them out, so the index scan starts at the cursor instead of at the
+ * pinned value's first row (pages stay O(limit), not O(position)).
+ */
+static void pinned_order(const pk_table *t, const void *filter, const pk_scope *scope, bool *pinned)
+{
+    const pk_column *pc = parent_col(t);
+    for (int i = 0; i < norder(t); i++) {
+        pinned[i] = scope && scope->parent && pc && strcmp(pc->name, t->order[i]) == 0;
+        for (int k = 0; filter && !pinned[i] && k < t->nfilters; k++) {
+            const pk_filter_field *ff = &t->filters[k];
+            pinned[i] = ff->op == PK_EQ && strcmp(ff->column, t->order[i]) == 0 &&
+                        filter_set(t, ff, filter);
+        }
+    }
+}
+
 pinky_status pk_row_list_scoped(pinky_db *db, const pk_table *t, int32_t user, const void *filter,
                                 unsigned flags, const pk_scope *scope, void **page)
 {
@@ -1173,20 +1216,27 @@ pinky_status pk_row_list_scoped(pinky_db *db, const pk_table *t, int32_t user, c
         st = filter_sql(t, filter, &sql, &ps);
     if (st == PINKY_OK && scope)
         st = scope_sql(t, scope, &sql, &ps);
+    bool pinned[3];
+    pinned_order(t, filter, scope, pinned);
     if (st == PINKY_OK && head.cursor) {
         int first = 0;
-        st = bind_cursor(t, head.cursor, &ps, &first);
+        st = bind_cursor(t, head.cursor, pinned, &ps, &first);
         if (st == PINKY_OK) {
             pk_buf_put(&sql, " AND (");
-            for (int i = 0; i < no; i++) {
-                if (i)
+            for (int i = 0, n = 0; i < no; i++) {
+                if (pinned[i])
+                    continue;
+                if (n++)
                     pk_buf_put(&sql, ", ");
                 order_expr(&sql, t, t->order[i]);
             }
             pk_buf_printf(&sql, ") %s (", t->order_desc ? "<" : ">");
-            for (int i = 0; i < no; i++) {
+            for (int i = 0, n = 0; i < no; i++) {
+                if (pinned[i])
+                    continue;
                 const pk_column *c = pk_column_named(t, t->order[i]);
-                pk_buf_printf(&sql, "%s$%d::%s", i ? ", " : "", first + i, pk_sql_type(c->type));
+                pk_buf_printf(&sql, "%s$%d::%s", n ? ", " : "", first + n, pk_sql_type(c->type));
+                n++;
             }
             pk_buf_put(&sql, ")");
         }
@@ -1197,8 +1247,10 @@ pinky_status pk_row_list_scoped(pinky_db *db, const pk_table *t, int32_t user, c
         return st;
     }
     pk_buf_put(&sql, " ORDER BY ");
-    for (int i = 0; i < no; i++) {
-        if (i)
+    for (int i = 0, n = 0; i < no; i++) {
+        if (pinned[i])
+            continue;
+        if (n++)
             pk_buf_put(&sql, ", ");
         order_expr(&sql, t, t->order[i]);
         if (t->order_desc)

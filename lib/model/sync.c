@@ -153,8 +153,9 @@ static const pk_filter_field item_filters[] = {
     {"updated_before", offsetof(SIF, updated_before), PK_LT, "updated_at", NULL, NULL},
 };
 
-/* Order: the unique index sync_items_connection_id_path_key (connection_id, path). */
-static const pk_table sync_items = {
+/* Order: the unique index sync_items_connection_id_path_key (connection_id, path).
+   Shared with lib/model/sync_bulk.c. */
+const pk_table pk_sync_items = {
     .name = "sync_items",
     .entity = "sync_item",
     .row_size = sizeof(pinky_sync_item),
@@ -169,11 +170,356 @@ static const pk_table sync_items = {
 #undef SI
 #undef SIF
 
-PK_DEFINE_BASICS(sync_item, sync_items)
-PK_DEFINE_UUID_CRUD(sync_item, sync_items)
+PK_DEFINE_BASICS(sync_item, pk_sync_items)
+PK_DEFINE_UUID_CRUD(sync_item, pk_sync_items)
 
 PINKY_API pinky_status pinky_sync_item_upsert(pinky_db *db, int32_t user_id,
                                               const pinky_sync_item *in, pinky_sync_item **out)
 {
-    return pk_row_upsert(db, &sync_items, user_id, in, (void **)out);
+    return pk_row_upsert(db, &pk_sync_items, user_id, in, (void **)out);
+}
+
+/* ---- sync_operations: the life of an operation ---- */
+
+#define OPERATION_KEY(ID)                                                                 \
+    if ((ID) == NULL)                                                                     \
+        return pk_err(PINKY_INVALID, "operation_id", "operation_id: NULL pointer");       \
+    pinky_sync_operation in;                                                              \
+    pk_row_init(&sync_operations, &in);                                                   \
+    in.id = *(ID)
+
+PINKY_API pinky_status pinky_sync_operation_start(pinky_db *db, int32_t user_id,
+                                                  const pinky_uuid *operation_id,
+                                                  int32_t items_total,
+                                                  pinky_sync_operation **out)
+{
+    if (out)
+        *out = NULL;
+    pinky_status st = pk_check_db(db);
+    if (st != PINKY_OK)
+        return st;
+    OPERATION_KEY(operation_id);
+    if (items_total < 0)
+        return pk_err(PINKY_INVALID, "items_total", "items_total: %d, must be at least 0",
+                      (int)items_total);
+    in.items_total = pinky_i32(items_total);
+    in.items_processed = pinky_i32(0);
+    static const int from[] = {PINKY_SYNC_STATUS_PENDING, 0};
+    return pk_row_transition(db, &sync_operations, user_id, &in, "status", from,
+                             PINKY_SYNC_STATUS_IN_PROGRESS, &in,
+                             PINKY_SYNC_OPERATION_ITEMS_TOTAL | PINKY_SYNC_OPERATION_ITEMS_PROCESSED,
+                             NULL, (void **)out);
+}
+
+PINKY_API pinky_status pinky_sync_operation_progress(pinky_db *db, int32_t user_id,
+                                                     const pinky_uuid *operation_id,
+                                                     int32_t items_processed,
+                                                     int64_t bytes_transferred,
+                                                     pinky_sync_operation **out)
+{
+    if (out)
+        *out = NULL;
+    pinky_status st = pk_check_db(db);
+    if (st != PINKY_OK)
+        return st;
+    OPERATION_KEY(operation_id);
+    if (items_processed < 0)
+        return pk_err(PINKY_INVALID, "items_processed", "items_processed: %d, must be at least 0",
+                      (int)items_processed);
+    if (bytes_transferred < 0)
+        return pk_err(PINKY_INVALID, "bytes_transferred",
+                      "bytes_transferred: %lld, must be at least 0", (long long)bytes_transferred);
+    in.items_processed = pinky_i32(items_processed);
+    in.bytes_transferred = pinky_i64(bytes_transferred);
+    static const int from[] = {PINKY_SYNC_STATUS_IN_PROGRESS, 0};
+    return pk_row_transition(db, &sync_operations, user_id, &in, "status", from,
+                             PINKY_SYNC_STATUS_IN_PROGRESS, &in,
+                             PINKY_SYNC_OPERATION_ITEMS_PROCESSED |
+                                 PINKY_SYNC_OPERATION_BYTES_TRANSFERRED,
+                             NULL, (void **)out);
+}
+
+typedef struct finish_ctx {
+    int32_t user;
+    pinky_sync_operation in;  /* key, errors, conflict_items */
+    uint64_t mask;
+    pinky_sync_status final_status;
+    const char *conn_status;
+    pinky_sync_operation *op; /* the stored row */
+} finish_ctx;
+
+/* Takes the connection's row lock before the operation's, in the order a
+   deletion of the connection takes them (it cascades to the operations). */
+static const char finish_lock_sql[] =
+    "SELECT 1 FROM platform_connections p WHERE p.user_id = $2::int4 AND p.id = "
+    "(SELECT o.connection_id FROM sync_operations o WHERE o.id = $1::uuid) FOR NO KEY UPDATE";
+
+static const char finish_conn_sql[] =
+    "UPDATE platform_connections AS t SET last_sync_date = $1::timestamptz, status = $2::text "
+    "WHERE t.id = $3::uuid AND t.user_id = $4::int4 RETURNING t.id";
+
+static pinky_status finish_body(pinky_db *tx, void *p)
+{
+    finish_ctx *c = p;
+    pk_params ps;
+    pk_params_init(&ps);
+    pk_p_uuid(&ps, &c->in.id);
+    pk_p_i32(&ps, c->user);
+    pinky_status st = pk_query(tx, finish_lock_sql, &ps, NULL);
+    pk_params_free(&ps);
+    if (st != PINKY_OK)
+        return st;
+    static const int from[] = {PINKY_SYNC_STATUS_PENDING, PINKY_SYNC_STATUS_IN_PROGRESS, 0};
+    st = pk_row_transition(tx, &sync_operations, c->user, &c->in, "status", from,
+                           (int)c->final_status, &c->in, c->mask, "end_time = clock_timestamp()",
+                           (void **)&c->op);
+    if (st != PINKY_OK)
+        return st;
+    pk_params_init(&ps);
+    pk_p_time(&ps, c->op->end_time.value);
+    pk_p_text(&ps, c->conn_status);
+    pk_p_uuid(&ps, &c->op->connection_id);
+    pk_p_i32(&ps, c->user);
+    char *text = pk_audit_wrap(tx, &pk_platform_connections, c->user, "sync_finished",
+                               "{\"fields\": [\"last_sync_date\", \"status\"]}",
+                               pk_strdup(finish_conn_sql), &ps);
+    pk_res *r = NULL;
+    st = pk_query(tx, text, &ps, &r);
+    pk_free(text);
+    pk_params_free(&ps);
+    if (st != PINKY_OK)
+        return st;
+    int n = pk_res_rows(r);
+    pk_res_free(r);
+    if (n != 1)
+        return pk_err(PINKY_NOT_FOUND, "connection_id",
+                      "connection_id: the operation's platform_connection not found");
+    return PINKY_OK;
+}
+
+PINKY_API pinky_status pinky_sync_operation_finish(pinky_db *db, int32_t user_id,
+                                                   const pinky_uuid *operation_id,
+                                                   pinky_sync_status final_status,
+                                                   const char *errors_json,
+                                                   const char *conflict_items_json,
+                                                   pinky_sync_operation **out)
+{
+    if (out)
+        *out = NULL;
+    pinky_status st = pk_check_db(db);
+    if (st != PINKY_OK)
+        return st;
+    if (operation_id == NULL)
+        return pk_err(PINKY_INVALID, "operation_id", "operation_id: NULL pointer");
+    /* the connection status each final status leaves behind */
+    const char *conn_status = final_status == PINKY_SYNC_STATUS_COMPLETED ? "CONNECTED"
+                              : final_status == PINKY_SYNC_STATUS_FAILED  ? "ERROR"
+                              : final_status == PINKY_SYNC_STATUS_CONFLICT ? "CONFLICT"
+                                                                          : NULL;
+    if (conn_status == NULL) {
+        const char *name = pinky_sync_status_str(final_status);
+        if (name)
+            return pk_err(PINKY_INVALID, "final_status",
+                          "final_status: %s is not a final status (COMPLETED, FAILED or CONFLICT)",
+                          name);
+        return pk_err(PINKY_INVALID, "final_status",
+                      "final_status: %d is not a final status (COMPLETED, FAILED or CONFLICT)",
+                      (int)final_status);
+    }
+    finish_ctx c = {.user = user_id, .final_status = final_status, .conn_status = conn_status};
+    pk_row_init(&sync_operations, &c.in);
+    c.in.id = *operation_id;
+    c.in.errors = (char *)errors_json;
+    c.in.conflict_items = (char *)conflict_items_json;
+    /* errors and conflict_items given as NULL keep what was recorded before */
+    c.mask = (errors_json ? PINKY_SYNC_OPERATION_ERRORS : 0) |
+             (conflict_items_json ? PINKY_SYNC_OPERATION_CONFLICT_ITEMS : 0);
+    if (c.mask && (st = pk_row_validate(&sync_operations, &c.in, false, c.mask)) != PINKY_OK)
+        return st;
+    st = pk_atomic(db, finish_body, &c);
+    if (st == PINKY_OK && out)
+        *out = c.op;
+    else
+        pinky_sync_operation_free(c.op);
+    return st;
+}
+
+/* ---- sync_items: conflicts ---- */
+
+PINKY_API pinky_status pinky_sync_item_resolve(pinky_db *db, int32_t user_id,
+                                               const pinky_uuid *item_id,
+                                               pinky_conflict_resolution resolution,
+                                               pinky_sync_item **out)
+{
+    if (out)
+        *out = NULL;
+    pinky_status st = pk_check_db(db);
+    if (st != PINKY_OK)
+        return st;
+    if (item_id == NULL)
+        return pk_err(PINKY_INVALID, "item_id", "item_id: NULL pointer");
+    const char *rname = pinky_conflict_resolution_str(resolution);
+    if (rname == NULL)
+        return pk_err(PINKY_INVALID, "resolution",
+                      "resolution: %d is not a conflict resolution (LOCAL, REMOTE, BOTH or SKIP)",
+                      (int)resolution);
+    bool skip = resolution == PINKY_CONFLICT_RESOLUTION_SKIP;
+    pk_params ps;
+    pk_params_init(&ps);
+    pk_buf sql;
+    pk_buf_init(&sql);
+    int pr = pk_p_text(&ps, rname);
+    int ps_status = pk_p_text(&ps, skip ? "PENDING" : "SYNCED");
+    int pid = pk_p_uuid(&ps, item_id);
+    pk_buf_printf(&sql,
+                  "UPDATE sync_items AS t SET conflict_resolution = $%d::text, has_conflict = false, "
+                  "sync_status = $%d::text%s WHERE t.id = $%d::uuid AND t.has_conflict",
+                  pr, ps_status, skip ? "" : ", last_synced = clock_timestamp()", pid);
+    pk_sql_owner_pred(&sql, &pk_sync_items, &ps, user_id);
+    pk_buf_put(&sql, " RETURNING ");
+    pk_sql_select_list(&sql, &pk_sync_items, 0);
+    char *text = pk_audit_wrap(db, &pk_sync_items, user_id, "resolve",
+                               "{\"fields\": [\"conflict_resolution\", \"has_conflict\", "
+                               "\"sync_status\", \"last_synced\"]}",
+                               pk_buf_take(&sql), &ps);
+    pk_res *r = NULL;
+    st = pk_query(db, text, &ps, &r);
+    pk_free(text);
+    pk_params_free(&ps);
+    if (st != PINKY_OK)
+        return st;
+    if (pk_res_rows(r) == 1) {
+        pinky_sync_item *row = NULL;
+        st = out ? pk_row_decode(&pk_sync_items, r, 0, 0, (void **)&row) : PINKY_OK;
+        pk_res_free(r);
+        if (st == PINKY_OK && out)
+            *out = row;
+        return st;
+    }
+    pk_res_free(r);
+    /* nothing matched: no such item for the user, or no conflict to resolve */
+    pinky_sync_item *now = NULL;
+    if ((st = pinky_sync_item_get(db, user_id, item_id, &now)) != PINKY_OK)
+        return st;
+    pinky_sync_item_free(now);
+    return pk_err(PINKY_INVALID, "sync_item.has_conflict",
+                  "sync_item.has_conflict: the item has no conflict to resolve; nothing written");
+}
+
+/* ---- sync_items: streaming ---- */
+
+/* each_page writes every filter of pinky_sync_item_filter: a new member must be added there. */
+_Static_assert(sizeof(pinky_sync_item_filter) ==
+                   offsetof(pinky_sync_item_filter, updated_before) + sizeof(pinky_opt_time),
+               "pinky_sync_item_filter grew: teach each_page its new filter");
+
+/*
+ * The page after (conn, path), in list order, with the filter's conditions.
+ * The keyset condition is written so the unique index
+ * sync_items_connection_id_path_key starts right at the key: with a
+ * connection filter "connection_id = c AND path > p" (a row comparison next
+ * to an equality on its first column would make the index scan start at the
+ * connection's first item, and every page cost as much as all before it).
+ */
+static pinky_status each_page(pinky_db *db, int32_t user, const pinky_sync_item_filter *f,
+                              const pinky_uuid *conn, const char *path, pk_res **out)
+{
+    pk_params ps;
+    pk_params_init(&ps);
+    pk_buf sql;
+    pk_buf_init(&sql);
+    pk_buf_put(&sql, "SELECT ");
+    pk_sql_select_list(&sql, &pk_sync_items, 0);
+    pk_buf_put(&sql, " FROM sync_items AS t WHERE TRUE");
+    pk_sql_owner_pred(&sql, &pk_sync_items, &ps, user);
+    int c = pk_p_uuid(&ps, conn), p = pk_p_text(&ps, path);
+    if (f->connection_id.is_set) /* conn is then f->connection_id: the last row had it */
+        pk_buf_printf(&sql, " AND t.connection_id = $%d::uuid AND t.path > $%d::text", c, p);
+    else
+        pk_buf_printf(&sql, " AND (t.connection_id, t.path) > ($%d::uuid, $%d::text)", c, p);
+    if (f->sync_status)
+        pk_buf_printf(&sql, " AND t.sync_status = $%d::text",
+                      pk_p_text(&ps, pinky_sync_item_status_str(f->sync_status)));
+    if (f->has_conflict.is_set)
+        pk_buf_printf(&sql, " AND t.has_conflict = $%d::bool", pk_p_bool(&ps, f->has_conflict.value));
+    if (f->path_prefix)
+        pk_buf_printf(&sql, " AND starts_with(t.path, $%d::text)", pk_p_text(&ps, f->path_prefix));
+    if (f->updated_from.is_set)
+        pk_buf_printf(&sql, " AND t.updated_at >= $%d::timestamptz",
+                      pk_p_time(&ps, f->updated_from.value));
+    if (f->updated_before.is_set)
+        pk_buf_printf(&sql, " AND t.updated_at < $%d::timestamptz",
+                      pk_p_time(&ps, f->updated_before.value));
+    pk_buf_printf(&sql, " ORDER BY t.connection_id, t.path LIMIT $%d::int8",
+                  pk_p_i64(&ps, (int64_t)f->limit));
+    char *text = pk_buf_take(&sql);
+    pinky_status st = pk_query(db, text, &ps, out);
+    pk_free(text);
+    pk_params_free(&ps);
+    return st;
+}
+
+PINKY_API pinky_status pinky_sync_item_each(pinky_db *db, int32_t user_id,
+                                            const pinky_sync_item_filter *filter,
+                                            pinky_sync_item_fn fn, void *ctx)
+{
+    pinky_status st = pk_check_db(db);
+    if (st != PINKY_OK)
+        return st;
+    if (fn == NULL)
+        return pk_err(PINKY_INVALID, "fn", "fn: NULL callback");
+    pinky_sync_item_filter f;
+    if (filter) {
+        if ((st = pk_check_size("filter", filter, sizeof f)) != PINKY_OK)
+            return st;
+        f = *filter;
+    } else {
+        pinky_sync_item_filter_init(&f);
+    }
+    if (f.limit == 0)
+        f.limit = PINKY_LIST_MAX_LIMIT;
+    /* The first page through the list, which checks the filter and reads
+       the caller's cursor; then keyset pages after the last row seen. */
+    pinky_sync_item_page *page = NULL;
+    if ((st = pinky_sync_item_list(db, user_id, &f, &page)) != PINKY_OK)
+        return st;
+    bool more = page->next_cursor != NULL;
+    pinky_uuid last_conn = {{0}};
+    char *last_path = NULL;
+    int stop = 0;
+    for (size_t i = 0; i < page->count && !stop; i++) {
+        stop = fn(page->items[i], ctx);
+        if (i + 1 == page->count) {
+            last_conn = page->items[i]->connection_id;
+            last_path = pk_strdup(page->items[i]->path);
+        }
+        pinky_sync_item_free(page->items[i]);
+        page->items[i] = NULL;
+    }
+    pinky_sync_item_page_free(page);
+    if (more && !stop && last_path == NULL)
+        st = pk_err_nomem();
+    while (st == PINKY_OK && more && !stop) {
+        pk_res *r = NULL;
+        if ((st = each_page(db, user_id, &f, &last_conn, last_path, &r)) != PINKY_OK)
+            break;
+        int rows = pk_res_rows(r);
+        more = rows == (int)f.limit;
+        for (int i = 0; i < rows && !stop && st == PINKY_OK; i++) {
+            pinky_sync_item *item = NULL;
+            if ((st = pk_row_decode(&pk_sync_items, r, i, 0, (void **)&item)) != PINKY_OK)
+                break;
+            stop = fn(item, ctx);
+            if (i + 1 == rows) {
+                last_conn = item->connection_id;
+                pk_free(last_path);
+                if ((last_path = pk_strdup(item->path)) == NULL)
+                    st = pk_err_nomem();
+            }
+            pinky_sync_item_free(item);
+        }
+        pk_res_free(r);
+    }
+    pk_free(last_path);
+    return st;
 }

@@ -9,5 +9,7 @@
 
 /* lib/model/sync.c: referenced by documents.connection_id */
 extern const pk_table pk_platform_connections;
+/* lib/model/sync.c: the bulk paths in lib/model/sync_bulk.c */
+extern const pk_table pk_sync_items;
 
 #endif

@@ -1597,7 +1597,7 @@ static void test_allocator_counting(void **state)
 {
     (void)state;
     counting c = {0, 0, 0, 0, -1};
-    pinky_allocator a = {count_malloc, count_realloc, count_free, &c};
+    pinky_allocator a = {sizeof(pinky_allocator), count_malloc, count_realloc, count_free, &c};
     pinky_set_allocator(&a);
 
     pk_err(PINKY_INVALID, "f", "counted");
@@ -1650,21 +1650,31 @@ static void test_allocator_counting(void **state)
     pk_free(s);
     assert_int_equal(c.mallocs + c.reallocs + c.frees, before);
 
-    /* an allocator with a NULL function also restores the default */
-    pinky_set_allocator(&a);
-    pinky_allocator partial = {count_malloc, NULL, count_free, &c};
-    pinky_set_allocator(&partial);
+    /* an allocator with a NULL function or an unknown size is refused; the
+       one in use stays */
+    pinky_allocator partial = {sizeof(pinky_allocator), count_malloc, NULL, count_free, &c};
+    assert_int_equal(pinky_set_allocator(&partial), PINKY_INVALID);
+    assert_non_null(strstr(pinky_error_last()->message, "allocator"));
+    pinky_allocator sized;
+    pinky_allocator_init(&sized);
+    assert_int_equal(sized.struct_size, sizeof sized);
+    sized.malloc_fn = count_malloc;
+    sized.realloc_fn = count_realloc;
+    sized.free_fn = count_free;
+    sized.ctx = &c;
+    sized.struct_size = 8;
+    assert_int_equal(pinky_set_allocator(&sized), PINKY_INVALID);
+    assert_non_null(strstr(pinky_error_last()->message, "struct_size"));
     s = pk_strdup("default again");
     pk_free(s);
     assert_int_equal(c.mallocs + c.reallocs + c.frees, before);
-    pinky_set_allocator(NULL);
 }
 
 static void test_allocator_failing(void **state)
 {
     (void)state;
     counting c = {0, 0, 0, 0, 0}; /* every allocation fails */
-    pinky_allocator a = {count_malloc, count_realloc, count_free, &c};
+    pinky_allocator a = {sizeof(pinky_allocator), count_malloc, count_realloc, count_free, &c};
     pinky_set_allocator(&a);
 
     pk_err(PINKY_CONFLICT, "email", "taken");
@@ -1697,7 +1707,7 @@ static void test_allocator_failing(void **state)
 
     /* growth that fails part way: take returns NULL and frees what it had */
     counting c2 = {0, 0, 0, 0, 3};
-    pinky_allocator a2 = {count_malloc, count_realloc, count_free, &c2};
+    pinky_allocator a2 = {sizeof(pinky_allocator), count_malloc, count_realloc, count_free, &c2};
     pinky_set_allocator(&a2);
     pk_buf_init(&b);
     for (int i = 0; i < 10000; i++)
