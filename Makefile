@@ -75,7 +75,7 @@ $(B)/lib/%.o: lib/%.c $(HEADERS) $(wildcard lib/*/*.h)
 	$(CC) $(CFLAGS_LIB) -c -o $@ $<
 
 $(SHARED): $(LIB_OBJ) pinky.map
-	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=pinky.map -Wl,--no-undefined \
+	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=pinky.map -Wl,--no-undefined -Wl,--no-undefined-version \
 	    $(SAN) -o $@ $(LIB_OBJ) $(DEP_LIBS) -lpthread -lm
 	ln -sf libpinky.so.$(VERSION) $(B)/$(SONAME)
 	ln -sf $(SONAME) $(B)/libpinky.so

@@ -49,6 +49,16 @@ char *pk_audit_wrap(pinky_db *db, const pk_table *t, int32_t user, const char *v
     return pk_buf_take(&sql);
 }
 
+pinky_status pk_query_audited(pinky_db *db, const pk_table *t, int32_t user, const char *verb,
+                              const char *details, char *stmt, pk_params *ps, pk_res **out)
+{
+    /* the audit row's values go after the statement's own parameters */
+    char *text = pk_audit_wrap(db, t, user, verb, details, stmt, ps);
+    pinky_status st = pk_query(db, text, ps, out);
+    pk_free(text);
+    return st;
+}
+
 pinky_status pk_audit_record(pinky_db *db, const char *entity, int32_t user, const char *verb,
                              const char *entity_id, const char *details)
 {

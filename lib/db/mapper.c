@@ -621,12 +621,10 @@ static pinky_status insert(pinky_db *db, const pk_table *t, int32_t user, const 
     pk_buf_put(&sql, " RETURNING ");
     pk_sql_select_list(&sql, t, 0);
     char *details = pk_audit_fields(t, params, 0, NULL);
-    char *text = pk_audit_wrap(db, t, user, upsert ? "upsert" : "create", details,
-                               pk_buf_take(&sql), &ps);
-    pk_free(details);
     pk_res *r = NULL;
-    st = pk_query(db, text, &ps, &r);
-    pk_free(text);
+    st = pk_query_audited(db, t, user, upsert ? "upsert" : "create", details, pk_buf_take(&sql),
+                          &ps, &r);
+    pk_free(details);
     pk_buf_free(&cols);
     pk_buf_free(&vals);
     if (st != PINKY_OK) {
@@ -798,10 +796,8 @@ static pinky_status returning_one(pinky_db *db, const pk_table *t, pk_buf *sql, 
 {
     pk_buf_put(sql, " RETURNING ");
     pk_sql_select_list(sql, t, 0);
-    char *text = pk_audit_wrap(db, t, user, "update", details, pk_buf_take(sql), ps);
     pk_res *r = NULL;
-    pinky_status st = pk_query(db, text, ps, &r);
-    pk_free(text);
+    pinky_status st = pk_query_audited(db, t, user, "update", details, pk_buf_take(sql), ps, &r);
     pk_params_free(ps);
     *matched = false;
     if (st != PINKY_OK)
@@ -889,10 +885,8 @@ pinky_status pk_row_delete(pinky_db *db, const pk_table *t, int32_t user, const 
     for (int i = 0, n = 0; i < t->ncols; i++)
         if (t->cols[i].flags & PK_KEY)
             pk_buf_printf(&sql, "%st.%s", n++ ? ", " : "", t->cols[i].name);
-    char *text = pk_audit_wrap(db, t, user, "delete", "{}", pk_buf_take(&sql), &ps);
     pk_res *r = NULL;
-    st = pk_query(db, text, &ps, &r);
-    pk_free(text);
+    st = pk_query_audited(db, t, user, "delete", "{}", pk_buf_take(&sql), &ps, &r);
     pk_params_free(&ps);
     if (st != PINKY_OK)
         return st;
@@ -1135,6 +1129,46 @@ static pinky_status scope_sql(const pk_table *t, const pk_scope *scope, pk_buf *
                   " = (SELECT count(DISTINCT x) FROM unnest($%d::text[]) x)",
                   tf->tag_table, tf->tag_fk, tf->column, arr, arr);
     return PINKY_OK;
+}
+
+pinky_status pk_row_each(pinky_db *db, const pk_table *t, int32_t user, const void *filter,
+                         pk_row_fn fn, void *ctx)
+{
+    if (fn == NULL)
+        return pk_err(PINKY_INVALID, "fn", "fn: NULL callback");
+    pinky_status st = filter ? pk_check_size("filter", filter, t->filter_size) : PINKY_OK;
+    if (st != PINKY_OK)
+        return st;
+    /* a copy of the caller's filter whose cursor moves page by page */
+    char *f = pk_malloc(t->filter_size);
+    if (f == NULL)
+        return pk_err_nomem();
+    if (filter)
+        memcpy(f, filter, t->filter_size);
+    else
+        pk_filter_init(t, f);
+    pk_filter_head *head = (pk_filter_head *)f;
+    if (head->limit == 0)
+        head->limit = PINKY_LIST_MAX_LIMIT;
+    char *cursor = NULL;
+    bool stop = false;
+    while (st == PINKY_OK && !stop) {
+        pk_page *p = NULL;
+        if ((st = pk_row_list(db, t, user, f, 0, (void **)&p)) != PINKY_OK)
+            break;
+        for (size_t i = 0; i < p->count && !stop; i++)
+            stop = fn(p->items[i], ctx) != 0;
+        pk_free(cursor);
+        cursor = p->next_cursor;
+        p->next_cursor = NULL;
+        pk_page_free(t, p);
+        head->cursor = cursor;
+        if (cursor == NULL)
+            break;
+    }
+    pk_free(cursor);
+    pk_free(f);
+    return st;
 }
 
 pinky_status pk_row_list(pinky_db *db, const pk_table *t, int32_t user, const void *filter,

@@ -145,6 +145,17 @@ pinky_status pk_row_delete(pinky_db *db, const pk_table *t, int32_t user, const 
 pinky_status pk_row_list(pinky_db *db, const pk_table *t, int32_t user, const void *filter,
                          unsigned flags, void **page);
 
+/*
+ * Calls fn for every row the filter selects, in list order, a page of at
+ * most filter.limit (0: PINKY_LIST_MAX_LIMIT) rows at a time: memory stays
+ * bounded whatever the number of rows.  Each row is freed after fn
+ * returns; fn returning non-zero stops (OK).  An error on any page is
+ * returned as it is.
+ */
+typedef int (*pk_row_fn)(const void *row, void *ctx);
+pinky_status pk_row_each(pinky_db *db, const pk_table *t, int32_t user, const void *filter,
+                         pk_row_fn fn, void *ctx);
+
 /* What narrows a list beyond its filter struct. */
 typedef struct pk_scope {
     const pinky_uuid *parent;   /* only rows of this parent (the PK_PARENT column) */
@@ -185,6 +196,9 @@ const pk_column *pk_column_named(const pk_table *t, const char *name);
    statement; takes stmt, returns the text to run (stmt itself when off). */
 char *pk_audit_wrap(pinky_db *db, const pk_table *t, int32_t user, const char *verb,
                     const char *details, char *stmt, pk_params *ps);
+/* pk_audit_wrap, then runs the statement (taking stmt) into *out. */
+pinky_status pk_query_audited(pinky_db *db, const pk_table *t, int32_t user, const char *verb,
+                              const char *details, char *stmt, pk_params *ps, pk_res **out);
 /* With auditing on, writes one audit row (for multi-statement operations:
    call it inside their transaction). */
 pinky_status pk_audit_record(pinky_db *db, const char *entity, int32_t user, const char *verb,

@@ -35,11 +35,8 @@ static const pk_column comm_cols[] = {
 };
 
 static const pk_filter_field comm_filters[] = {
-    {"source", offsetof(pinky_comm_filter, source), PK_EQ, "source", NULL, NULL},
-    {"communication_date_from", offsetof(pinky_comm_filter, communication_date_from), PK_GE,
-     "communication_date", NULL, NULL},
-    {"communication_date_before", offsetof(pinky_comm_filter, communication_date_before), PK_LT,
-     "communication_date", NULL, NULL},
+    PK_EQ_FILTER(pinky_comm_filter, source),
+    PK_TIME_RANGE(pinky_comm_filter, communication_date, "communication_date"),
     {"subject_contains", offsetof(pinky_comm_filter, subject_contains), PK_CONTAINS, "subject",
      NULL, NULL},
     {"tag", offsetof(pinky_comm_filter, tag), PK_TAGGED, "id", "communication_tags",

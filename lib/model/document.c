@@ -38,21 +38,15 @@ static const pk_column document_cols[] = {
 };
 
 static const pk_filter_field document_filters[] = {
-    {"category", offsetof(pinky_document_filter, category), PK_EQ, "category", NULL, NULL},     
+    PK_EQ_FILTER(pinky_document_filter, category),     
     {"connection_id", offsetof(pinky_document_filter, connection_id), PK_EQ, "connection_id",   
      NULL, NULL},                                                                               
     {"title_contains", offsetof(pinky_document_filter, title_contains), PK_CONTAINS, "title",   
      NULL, NULL},                                                                               
     {"tag", offsetof(pinky_document_filter, tag), PK_TAGGED, "id", "document_tags",             
      "document_id"},                                                                            
-    {"created_from", offsetof(pinky_document_filter, created_from), PK_GE, "created_at", NULL,  
-     NULL},                                                                                     
-    {"created_before", offsetof(pinky_document_filter, created_before), PK_LT, "created_at",    
-     NULL, NULL},                                                                               
-    {"updated_from", offsetof(pinky_document_filter, updated_from), PK_GE, "updated_at", NULL,  
-     NULL},                                                                                     
-    {"updated_before", offsetof(pinky_document_filter, updated_before), PK_LT, "updated_at",    
-     NULL, NULL},
+    PK_TIME_RANGE(pinky_document_filter, created, "created_at"),                                                                               
+    PK_TIME_RANGE(pinky_document_filter, updated, "updated_at"),
 };
 
 /* Order (created_at, id): the index documents_user_idx

@@ -13,6 +13,13 @@
 #define PK_COL(ST, FIELD, TYPE, FLAGS) \
     .name = #FIELD, .type = (TYPE), .flags = (FLAGS), .offset = offsetof(ST, FIELD)
 
+/* Filter fields: `FIELD = value` where the filter member is named like the column. */
+#define PK_EQ_FILTER(FT, FIELD) {#FIELD, offsetof(FT, FIELD), PK_EQ, #FIELD, NULL, NULL}
+/* <PREFIX>_from (>=) and <PREFIX>_before (<) on time column COLUMN. */
+#define PK_TIME_RANGE(FT, PREFIX, COLUMN)                                                 \
+    {#PREFIX "_from", offsetof(FT, PREFIX##_from), PK_GE, COLUMN, NULL, NULL},            \
+    {#PREFIX "_before", offsetof(FT, PREFIX##_before), PK_LT, COLUMN, NULL, NULL}
+
 /* The filter head every public filter struct begins with. */
 #define PK_FILTER_LAYOUT_CHECK(FT)                                                        \
     _Static_assert(offsetof(FT, struct_size) == offsetof(pk_filter_head, struct_size) &&  \

@@ -31,10 +31,9 @@ static const pk_column property_cols[] = {
 };
 
 static const pk_filter_field property_filters[] = {
-    {"status", offsetof(pinky_property_filter, status), PK_EQ, "status", NULL, NULL},
-    {"property_type", offsetof(pinky_property_filter, property_type), PK_EQ, "property_type", NULL, NULL},
-    {"created_from", offsetof(pinky_property_filter, created_from), PK_GE, "created_at", NULL, NULL},
-    {"created_before", offsetof(pinky_property_filter, created_before), PK_LT, "created_at", NULL, NULL},
+    PK_EQ_FILTER(pinky_property_filter, status),
+    PK_EQ_FILTER(pinky_property_filter, property_type),
+    PK_TIME_RANGE(pinky_property_filter, created, "created_at"),
 };
 
 static const pk_table properties = {
@@ -100,11 +99,9 @@ PINKY_API pinky_status pinky_property_set_status(pinky_db *db, int32_t user_id,
     pk_sql_owner_pred(&sql, t, &ps, user_id);
     pk_buf_put(&sql, " RETURNING ");
     pk_sql_select_list(&sql, t, 0);
-    char *text = pk_audit_wrap(db, t, user_id, "set_status", "{\"fields\": [\"status\", \"timeline\"]}",
-                               pk_buf_take(&sql), &ps);
     pk_res *r = NULL;
-    st = pk_query(db, text, &ps, &r);
-    pk_free(text);
+    st = pk_query_audited(db, t, user_id, "set_status", "{\"fields\": [\"status\", \"timeline\"]}",
+                          pk_buf_take(&sql), &ps, &r);
     pk_params_free(&ps);
     if (st != PINKY_OK)
         return st;
@@ -139,14 +136,11 @@ static const pk_column transaction_cols[] = {
 };
 
 static const pk_filter_field transaction_filters[] = {
-    {"property_id", offsetof(pinky_property_transaction_filter, property_id), PK_EQ, "property_id", NULL, NULL},
-    {"status", offsetof(pinky_property_transaction_filter, status), PK_EQ, "status", NULL, NULL},
+    PK_EQ_FILTER(pinky_property_transaction_filter, property_id),
+    PK_EQ_FILTER(pinky_property_transaction_filter, status),
     {"transaction_type", offsetof(pinky_property_transaction_filter, transaction_type), PK_EQ,
      "transaction_type", NULL, NULL},
-    {"transaction_date_from", offsetof(pinky_property_transaction_filter, transaction_date_from), PK_GE,
-     "transaction_date", NULL, NULL},
-    {"transaction_date_before", offsetof(pinky_property_transaction_filter, transaction_date_before), PK_LT,
-     "transaction_date", NULL, NULL},
+    PK_TIME_RANGE(pinky_property_transaction_filter, transaction_date, "transaction_date"),
 };
 
 static const pk_table property_transactions = {

@@ -48,11 +48,10 @@ static const pk_column connection_cols[] = {
 
 #define PCF pinky_platform_connection_filter
 static const pk_filter_field connection_filters[] = {
-    {"platform", offsetof(PCF, platform), PK_EQ, "platform", NULL, NULL},
-    {"status", offsetof(PCF, status), PK_EQ, "status", NULL, NULL},
-    {"is_enabled", offsetof(PCF, is_enabled), PK_EQ, "is_enabled", NULL, NULL},
-    {"created_from", offsetof(PCF, created_from), PK_GE, "created_at", NULL, NULL},
-    {"created_before", offsetof(PCF, created_before), PK_LT, "created_at", NULL, NULL},
+    PK_EQ_FILTER(PCF, platform),
+    PK_EQ_FILTER(PCF, status),
+    PK_EQ_FILTER(PCF, is_enabled),
+    PK_TIME_RANGE(PCF, created, "created_at"),
 };
 
 /* Order: platform_connections_user_idx (user_id, COALESCE(created_at, '-infinity'), id). */
@@ -94,10 +93,9 @@ static const pk_column operation_cols[] = {
 
 #define SOF pinky_sync_operation_filter
 static const pk_filter_field operation_filters[] = {
-    {"connection_id", offsetof(SOF, connection_id), PK_EQ, "connection_id", NULL, NULL},
-    {"status", offsetof(SOF, status), PK_EQ, "status", NULL, NULL},
-    {"start_time_from", offsetof(SOF, start_time_from), PK_GE, "start_time", NULL, NULL},
-    {"start_time_before", offsetof(SOF, start_time_before), PK_LT, "start_time", NULL, NULL},
+    PK_EQ_FILTER(SOF, connection_id),
+    PK_EQ_FILTER(SOF, status),
+    PK_TIME_RANGE(SOF, start_time, "start_time"),
 };
 
 /* Order: sync_operations_connection_idx (connection_id, start_time, id). */
@@ -145,12 +143,11 @@ static const pk_column item_cols[] = {
 
 #define SIF pinky_sync_item_filter
 static const pk_filter_field item_filters[] = {
-    {"connection_id", offsetof(SIF, connection_id), PK_EQ, "connection_id", NULL, NULL},
-    {"sync_status", offsetof(SIF, sync_status), PK_EQ, "sync_status", NULL, NULL},
-    {"has_conflict", offsetof(SIF, has_conflict), PK_EQ, "has_conflict", NULL, NULL},
+    PK_EQ_FILTER(SIF, connection_id),
+    PK_EQ_FILTER(SIF, sync_status),
+    PK_EQ_FILTER(SIF, has_conflict),
     {"path_prefix", offsetof(SIF, path_prefix), PK_PREFIX, "path", NULL, NULL},
-    {"updated_from", offsetof(SIF, updated_from), PK_GE, "updated_at", NULL, NULL},
-    {"updated_before", offsetof(SIF, updated_before), PK_LT, "updated_at", NULL, NULL},
+    PK_TIME_RANGE(SIF, updated, "updated_at"),
 };
 
 /* Order: the unique index sync_items_connection_id_path_key (connection_id, path).
@@ -280,12 +277,10 @@ static pinky_status finish_body(pinky_db *tx, void *p)
     pk_p_text(&ps, c->conn_status);
     pk_p_uuid(&ps, &c->op->connection_id);
     pk_p_i32(&ps, c->user);
-    char *text = pk_audit_wrap(tx, &pk_platform_connections, c->user, "sync_finished",
-                               "{\"fields\": [\"last_sync_date\", \"status\"]}",
-                               pk_strdup(finish_conn_sql), &ps);
     pk_res *r = NULL;
-    st = pk_query(tx, text, &ps, &r);
-    pk_free(text);
+    st = pk_query_audited(tx, &pk_platform_connections, c->user, "sync_finished",
+                          "{\"fields\": [\"last_sync_date\", \"status\"]}",
+                          pk_strdup(finish_conn_sql), &ps, &r);
     pk_params_free(&ps);
     if (st != PINKY_OK)
         return st;
@@ -378,13 +373,11 @@ PINKY_API pinky_status pinky_sync_item_resolve(pinky_db *db, int32_t user_id,
     pk_sql_owner_pred(&sql, &pk_sync_items, &ps, user_id);
     pk_buf_put(&sql, " RETURNING ");
     pk_sql_select_list(&sql, &pk_sync_items, 0);
-    char *text = pk_audit_wrap(db, &pk_sync_items, user_id, "resolve",
-                               "{\"fields\": [\"conflict_resolution\", \"has_conflict\", "
-                               "\"sync_status\", \"last_synced\"]}",
-                               pk_buf_take(&sql), &ps);
     pk_res *r = NULL;
-    st = pk_query(db, text, &ps, &r);
-    pk_free(text);
+    st = pk_query_audited(db, &pk_sync_items, user_id, "resolve",
+                          "{\"fields\": [\"conflict_resolution\", \"has_conflict\", "
+                          "\"sync_status\", \"last_synced\"]}",
+                          pk_buf_take(&sql), &ps, &r);
     pk_params_free(&ps);
     if (st != PINKY_OK)
         return st;
@@ -408,118 +401,23 @@ PINKY_API pinky_status pinky_sync_item_resolve(pinky_db *db, int32_t user_id,
 
 /* ---- sync_items: streaming ---- */
 
-/* each_page writes every filter of pinky_sync_item_filter: a new member must be added there. */
-_Static_assert(sizeof(pinky_sync_item_filter) ==
-                   offsetof(pinky_sync_item_filter, updated_before) + sizeof(pinky_opt_time),
-               "pinky_sync_item_filter grew: teach each_page its new filter");
+typedef struct each_call {
+    pinky_sync_item_fn fn;
+    void *ctx;
+} each_call;
 
-/*
- * The page after (conn, path), in list order, with the filter's conditions.
- * The keyset condition is written so the unique index
- * sync_items_connection_id_path_key starts right at the key: with a
- * connection filter "connection_id = c AND path > p" (a row comparison next
- * to an equality on its first column would make the index scan start at the
- * connection's first item, and every page cost as much as all before it).
- */
-static pinky_status each_page(pinky_db *db, int32_t user, const pinky_sync_item_filter *f,
-                              const pinky_uuid *conn, const char *path, pk_res **out)
+static int each_item(const void *row, void *ctx)
 {
-    pk_params ps;
-    pk_params_init(&ps);
-    pk_buf sql;
-    pk_buf_init(&sql);
-    pk_buf_put(&sql, "SELECT ");
-    pk_sql_select_list(&sql, &pk_sync_items, 0);
-    pk_buf_put(&sql, " FROM sync_items AS t WHERE TRUE");
-    pk_sql_owner_pred(&sql, &pk_sync_items, &ps, user);
-    int c = pk_p_uuid(&ps, conn), p = pk_p_text(&ps, path);
-    if (f->connection_id.is_set) /* conn is then f->connection_id: the last row had it */
-        pk_buf_printf(&sql, " AND t.connection_id = $%d::uuid AND t.path > $%d::text", c, p);
-    else
-        pk_buf_printf(&sql, " AND (t.connection_id, t.path) > ($%d::uuid, $%d::text)", c, p);
-    if (f->sync_status)
-        pk_buf_printf(&sql, " AND t.sync_status = $%d::text",
-                      pk_p_text(&ps, pinky_sync_item_status_str(f->sync_status)));
-    if (f->has_conflict.is_set)
-        pk_buf_printf(&sql, " AND t.has_conflict = $%d::bool", pk_p_bool(&ps, f->has_conflict.value));
-    if (f->path_prefix)
-        pk_buf_printf(&sql, " AND starts_with(t.path, $%d::text)", pk_p_text(&ps, f->path_prefix));
-    if (f->updated_from.is_set)
-        pk_buf_printf(&sql, " AND t.updated_at >= $%d::timestamptz",
-                      pk_p_time(&ps, f->updated_from.value));
-    if (f->updated_before.is_set)
-        pk_buf_printf(&sql, " AND t.updated_at < $%d::timestamptz",
-                      pk_p_time(&ps, f->updated_before.value));
-    pk_buf_printf(&sql, " ORDER BY t.connection_id, t.path LIMIT $%d::int8",
-                  pk_p_i64(&ps, (int64_t)f->limit));
-    char *text = pk_buf_take(&sql);
-    pinky_status st = pk_query(db, text, &ps, out);
-    pk_free(text);
-    pk_params_free(&ps);
-    return st;
+    const each_call *c = ctx;
+    return c->fn(row, c->ctx);
 }
 
 PINKY_API pinky_status pinky_sync_item_each(pinky_db *db, int32_t user_id,
                                             const pinky_sync_item_filter *filter,
                                             pinky_sync_item_fn fn, void *ctx)
 {
-    pinky_status st = pk_check_db(db);
-    if (st != PINKY_OK)
-        return st;
     if (fn == NULL)
         return pk_err(PINKY_INVALID, "fn", "fn: NULL callback");
-    pinky_sync_item_filter f;
-    if (filter) {
-        if ((st = pk_check_size("filter", filter, sizeof f)) != PINKY_OK)
-            return st;
-        f = *filter;
-    } else {
-        pinky_sync_item_filter_init(&f);
-    }
-    if (f.limit == 0)
-        f.limit = PINKY_LIST_MAX_LIMIT;
-    /* The first page through the list, which checks the filter and reads
-       the caller's cursor; then keyset pages after the last row seen. */
-    pinky_sync_item_page *page = NULL;
-    if ((st = pinky_sync_item_list(db, user_id, &f, &page)) != PINKY_OK)
-        return st;
-    bool more = page->next_cursor != NULL;
-    pinky_uuid last_conn = {{0}};
-    char *last_path = NULL;
-    int stop = 0;
-    for (size_t i = 0; i < page->count && !stop; i++) {
-        stop = fn(page->items[i], ctx);
-        if (i + 1 == page->count) {
-            last_conn = page->items[i]->connection_id;
-            last_path = pk_strdup(page->items[i]->path);
-        }
-        pinky_sync_item_free(page->items[i]);
-        page->items[i] = NULL;
-    }
-    pinky_sync_item_page_free(page);
-    if (more && !stop && last_path == NULL)
-        st = pk_err_nomem();
-    while (st == PINKY_OK && more && !stop) {
-        pk_res *r = NULL;
-        if ((st = each_page(db, user_id, &f, &last_conn, last_path, &r)) != PINKY_OK)
-            break;
-        int rows = pk_res_rows(r);
-        more = rows == (int)f.limit;
-        for (int i = 0; i < rows && !stop && st == PINKY_OK; i++) {
-            pinky_sync_item *item = NULL;
-            if ((st = pk_row_decode(&pk_sync_items, r, i, 0, (void **)&item)) != PINKY_OK)
-                break;
-            stop = fn(item, ctx);
-            if (i + 1 == rows) {
-                last_conn = item->connection_id;
-                pk_free(last_path);
-                if ((last_path = pk_strdup(item->path)) == NULL)
-                    st = pk_err_nomem();
-            }
-            pinky_sync_item_free(item);
-        }
-        pk_res_free(r);
-    }
-    pk_free(last_path);
-    return st;
+    each_call c = {fn, ctx};
+    return pk_row_each(db, &pk_sync_items, user_id, filter, each_item, &c);
 }

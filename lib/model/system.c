@@ -21,8 +21,8 @@ static const pk_column api_key_cols[] = {
 };
 
 static const pk_filter_field api_key_filters[] = {
-    {"service", offsetof(pinky_api_key_filter, service), PK_EQ, "service", NULL, NULL},
-    {"is_active", offsetof(pinky_api_key_filter, is_active), PK_EQ, "is_active", NULL, NULL},
+    PK_EQ_FILTER(pinky_api_key_filter, service),
+    PK_EQ_FILTER(pinky_api_key_filter, is_active),
 };
 
 static const pk_table api_keys = {
@@ -94,14 +94,12 @@ PINKY_API pinky_status pinky_api_key_touch(pinky_db *db, int32_t user_id, const 
                   pk_p_uuid(&ps, id));
     pk_sql_owner_pred(&sql, &api_keys, &ps, user_id);
     pk_buf_put(&sql, " RETURNING t.id");
-    char *text = pk_audit_wrap(db, &api_keys, user_id, "touch", "{\"fields\": [\"last_used\"]}",
-                               pk_buf_take(&sql), &ps);
     pk_res *r = NULL;
-    st = pk_query(db, text, &ps, &r);
+    st = pk_query_audited(db, &api_keys, user_id, "touch", "{\"fields\": [\"last_used\"]}",
+                          pk_buf_take(&sql), &ps, &r);
     if (st == PINKY_OK && pk_res_rows(r) == 0)
         st = pk_err(PINKY_NOT_FOUND, NULL, "api_key not found");
     pk_res_free(r);
-    pk_free(text);
     pk_params_free(&ps);
     return st;
 }
@@ -216,12 +214,11 @@ static const pk_column audit_cols[] = {
 };
 
 static const pk_filter_field audit_filters[] = {
-    {"user_id", offsetof(pinky_audit_log_filter, user_id), PK_EQ, "user_id", NULL, NULL},
-    {"action", offsetof(pinky_audit_log_filter, action), PK_EQ, "action", NULL, NULL},
-    {"entity_type", offsetof(pinky_audit_log_filter, entity_type), PK_EQ, "entity_type", NULL, NULL},
-    {"entity_id", offsetof(pinky_audit_log_filter, entity_id), PK_EQ, "entity_id", NULL, NULL},
-    {"created_from", offsetof(pinky_audit_log_filter, created_from), PK_GE, "created_at", NULL, NULL},
-    {"created_before", offsetof(pinky_audit_log_filter, created_before), PK_LT, "created_at", NULL, NULL},
+    PK_EQ_FILTER(pinky_audit_log_filter, user_id),
+    PK_EQ_FILTER(pinky_audit_log_filter, action),
+    PK_EQ_FILTER(pinky_audit_log_filter, entity_type),
+    PK_EQ_FILTER(pinky_audit_log_filter, entity_id),
+    PK_TIME_RANGE(pinky_audit_log_filter, created, "created_at"),
 };
 
 static const pk_table audit_logs = {

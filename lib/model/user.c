@@ -16,8 +16,7 @@ static const pk_column user_cols[] = {
 
 static const pk_filter_field user_filters[] = {
     {"username_contains", offsetof(pinky_user_filter, username_contains), PK_CONTAINS, "username", NULL, NULL},
-    {"created_from", offsetof(pinky_user_filter, created_from), PK_GE, "created_at", NULL, NULL},
-    {"created_before", offsetof(pinky_user_filter, created_before), PK_LT, "created_at", NULL, NULL},
+    PK_TIME_RANGE(pinky_user_filter, created, "created_at"),
 };
 
 static const pk_table users = {

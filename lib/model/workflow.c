@@ -19,10 +19,9 @@ static const pk_column workflow_cols[] = {
 };
 
 static const pk_filter_field workflow_filters[] = {
-    {"is_active", offsetof(pinky_workflow_filter, is_active), PK_EQ, "is_active", NULL, NULL},
+    PK_EQ_FILTER(pinky_workflow_filter, is_active),
     {"name_contains", offsetof(pinky_workflow_filter, name_contains), PK_CONTAINS, "name", NULL, NULL},
-    {"created_from", offsetof(pinky_workflow_filter, created_from), PK_GE, "created_at", NULL, NULL},
-    {"created_before", offsetof(pinky_workflow_filter, created_before), PK_LT, "created_at", NULL, NULL},
+    PK_TIME_RANGE(pinky_workflow_filter, created, "created_at"),
 };
 
 static const pk_table workflows = {
@@ -66,10 +65,9 @@ static const pk_column execution_cols[] = {
 };
 
 static const pk_filter_field execution_filters[] = {
-    {"workflow_id", offsetof(pinky_workflow_execution_filter, workflow_id), PK_EQ, "workflow_id", NULL, NULL},
-    {"status", offsetof(pinky_workflow_execution_filter, status), PK_EQ, "status", NULL, NULL},
-    {"start_time_from", offsetof(pinky_workflow_execution_filter, start_time_from), PK_GE, "start_time", NULL, NULL},
-    {"start_time_before", offsetof(pinky_workflow_execution_filter, start_time_before), PK_LT, "start_time", NULL, NULL},
+    PK_EQ_FILTER(pinky_workflow_execution_filter, workflow_id),
+    PK_EQ_FILTER(pinky_workflow_execution_filter, status),
+    PK_TIME_RANGE(pinky_workflow_execution_filter, start_time, "start_time"),
 };
 
 static const pk_table workflow_executions = {
