@@ -73,6 +73,7 @@ typedef struct pinky_comm_page {
 
 /* Zeroes *comm and sets struct_size. */
 PINKY_API void pinky_comm_init(pinky_comm *comm);
+/* Zeroes the filter (no narrowing, default limit) and sets struct_size. */
 PINKY_API void pinky_comm_filter_init(pinky_comm_filter *filter);
 /*
  * Inserts a communication owned by user_id from *in (id, user_id and the
@@ -129,6 +130,7 @@ typedef struct pinky_comm_tag_page {
     char *next_cursor;
 } pinky_comm_tag_page;
 
+/* Zeroes the filter (no narrowing, default limit) and sets struct_size. */
 PINKY_API void pinky_comm_tag_filter_init(pinky_comm_tag_filter *filter);
 /*
  * Tags communication comm_id of user_id with tag.  Idempotent: adding a tag

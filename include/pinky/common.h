@@ -74,6 +74,7 @@ typedef struct pinky_error {
     const char *column_name;
 } pinky_error;
 
+/* The calling thread's last error (see above). */
 PINKY_API const pinky_error *pinky_error_last(void);
 /* Clears the calling thread's error (status OK, empty strings). */
 PINKY_API void pinky_error_clear(void);
@@ -97,7 +98,9 @@ typedef struct pinky_allocator {
     void (*free_fn)(void *ptr, void *ctx);
     void *ctx;
 } pinky_allocator;
+/* Zeroes *allocator and sets struct_size. */
 PINKY_API void pinky_allocator_init(pinky_allocator *allocator);
+/* Installs the allocator (see above). */
 PINKY_API pinky_status pinky_set_allocator(const pinky_allocator *allocator);
 /* Frees a string or buffer the library allocated (e.g. from pinky_api_key_reveal). */
 PINKY_API void pinky_free(void *ptr);
@@ -154,6 +157,7 @@ typedef struct pinky_opt_bool { bool value; bool is_set; } pinky_opt_bool;
 typedef struct pinky_opt_time { pinky_time value; bool is_set; } pinky_opt_time;
 typedef struct pinky_opt_uuid { pinky_uuid value; bool is_set; } pinky_opt_uuid;
 
+/* Set optional values: pinky_i32(5) is {5, true}; a zeroed struct is unset (NULL). */
 PINKY_API pinky_opt_i32 pinky_i32(int32_t v);
 PINKY_API pinky_opt_i64 pinky_i64(int64_t v);
 PINKY_API pinky_opt_bool pinky_bool(bool v);

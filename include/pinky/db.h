@@ -65,6 +65,7 @@ typedef struct pinky_db_options {
                                       same transaction (see pinky_audit_set_context) */
 } pinky_db_options;
 
+/* Sets struct_size and the documented defaults: call before setting members. */
 PINKY_API void pinky_db_options_init(pinky_db_options *options);
 
 /* Opens a pool.  Connects once to check the server is reachable. */
@@ -91,6 +92,7 @@ typedef struct pinky_tx_options {
     uint32_t max_attempts; /* pinky_db_transact only; default 5 */
 } pinky_tx_options;
 
+/* Sets struct_size and the documented defaults: call before setting members. */
 PINKY_API void pinky_tx_options_init(pinky_tx_options *options);
 
 /*
@@ -155,7 +157,9 @@ typedef struct pinky_db_stats {
     uint64_t closed_idle;
 } pinky_db_stats;
 
+/* Zeroes *stats and sets struct_size: call before pinky_db_get_stats. */
 PINKY_API void pinky_db_stats_init(pinky_db_stats *stats);
+/* A snapshot of the pool's statistics (also through a transaction handle). */
 PINKY_API pinky_status pinky_db_get_stats(pinky_db *db, pinky_db_stats *stats);
 
 /* ---- Migrations ---------------------------------------------------------- */

@@ -90,6 +90,7 @@ typedef struct pinky_document_page {
 
 /* Zeroes *document and sets struct_size. */
 PINKY_API void pinky_document_init(pinky_document *document);
+/* Zeroes the filter (no narrowing, default limit) and sets struct_size. */
 PINKY_API void pinky_document_filter_init(pinky_document_filter *filter);
 /*
  * Inserts a document owned by user_id from *in (id, user_id and timestamps
@@ -177,7 +178,9 @@ typedef struct pinky_document_version_page {
     char *next_cursor;                 /* NULL on the last page */
 } pinky_document_version_page;
 
+/* Zeroes the struct and sets struct_size: call before filling it in. */
 PINKY_API void pinky_document_version_init(pinky_document_version *version);
+/* Zeroes the filter (no narrowing, default limit) and sets struct_size. */
 PINKY_API void pinky_document_version_filter_init(pinky_document_version_filter *filter);
 /*
  * Inserts a version row from *in with its explicit version_number (the
@@ -251,6 +254,7 @@ typedef struct pinky_document_tag_page {
     char *next_cursor;                 /* NULL on the last page */
 } pinky_document_tag_page;
 
+/* Zeroes the filter (no narrowing, default limit) and sets struct_size. */
 PINKY_API void pinky_document_tag_filter_init(pinky_document_tag_filter *filter);
 /*
  * Adds a tag to a document of user_id.  Adding a tag the document already

@@ -78,6 +78,7 @@ typedef struct pinky_property_page {
 
 /* Zeroes *property and sets struct_size. */
 PINKY_API void pinky_property_init(pinky_property *property);
+/* Zeroes the filter (no narrowing, default limit) and sets struct_size. */
 PINKY_API void pinky_property_filter_init(pinky_property_filter *filter);
 /*
  * Inserts a property owned by user_id from *in (id, user_id and timestamps
@@ -168,7 +169,9 @@ typedef struct pinky_property_transaction_page {
     char *next_cursor;
 } pinky_property_transaction_page;
 
+/* Zeroes the struct and sets struct_size: call before filling it in. */
 PINKY_API void pinky_property_transaction_init(pinky_property_transaction *transaction);
+/* Zeroes the filter (no narrowing, default limit) and sets struct_size. */
 PINKY_API void pinky_property_transaction_filter_init(pinky_property_transaction_filter *filter);
 /*
  * Inserts a transaction of in->property_id.  NOT_FOUND when that property

@@ -133,6 +133,7 @@ typedef struct pinky_platform_connection_page {
 
 /* Zeroes *conn and sets struct_size. */
 PINKY_API void pinky_platform_connection_init(pinky_platform_connection *conn);
+/* Zeroes the filter (no narrowing, default limit) and sets struct_size. */
 PINKY_API void pinky_platform_connection_filter_init(pinky_platform_connection_filter *filter);
 /*
  * Inserts a connection owned by user_id from *in (id, user_id and
@@ -216,7 +217,9 @@ typedef struct pinky_sync_operation_page {
     char *next_cursor;
 } pinky_sync_operation_page;
 
+/* Zeroes the struct and sets struct_size: call before filling it in. */
 PINKY_API void pinky_sync_operation_init(pinky_sync_operation *op);
+/* Zeroes the filter (no narrowing, default limit) and sets struct_size. */
 PINKY_API void pinky_sync_operation_filter_init(pinky_sync_operation_filter *filter);
 /*
  * Inserts an operation under in->connection_id (id is ignored) and returns
@@ -301,7 +304,9 @@ typedef struct pinky_sync_item_page {
     char *next_cursor;
 } pinky_sync_item_page;
 
+/* Zeroes the struct and sets struct_size: call before filling it in. */
 PINKY_API void pinky_sync_item_init(pinky_sync_item *item);
+/* Zeroes the filter (no narrowing, default limit) and sets struct_size. */
 PINKY_API void pinky_sync_item_filter_init(pinky_sync_item_filter *filter);
 /*
  * Inserts an item under in->connection_id and returns the stored row in

@@ -58,7 +58,9 @@ typedef struct pinky_api_key_page {
     char *next_cursor;             /* NULL on the last page */
 } pinky_api_key_page;
 
+/* Zeroes the struct and sets struct_size: call before filling it in. */
 PINKY_API void pinky_api_key_init(pinky_api_key *key);
+/* Zeroes the filter (no narrowing, default limit) and sets struct_size. */
 PINKY_API void pinky_api_key_filter_init(pinky_api_key_filter *filter);
 /*
  * Stores an API key of user_id from *in (id, user_id, timestamps ignored);
@@ -134,7 +136,9 @@ typedef struct pinky_system_setting_page {
     char *next_cursor;
 } pinky_system_setting_page;
 
+/* Zeroes the struct and sets struct_size: call before filling it in. */
 PINKY_API void pinky_system_setting_init(pinky_system_setting *setting);
+/* Zeroes the filter (no narrowing, default limit) and sets struct_size. */
 PINKY_API void pinky_system_setting_filter_init(pinky_system_setting_filter *filter);
 /*
  * Inserts or replaces setting `key` with the JSON value (created_at is kept
@@ -192,7 +196,9 @@ typedef struct pinky_audit_log_page {
     char *next_cursor;
 } pinky_audit_log_page;
 
+/* Zeroes the struct and sets struct_size: call before filling it in. */
 PINKY_API void pinky_audit_log_init(pinky_audit_log *entry);
+/* Zeroes the filter (no narrowing, default limit) and sets struct_size. */
 PINKY_API void pinky_audit_log_filter_init(pinky_audit_log_filter *filter);
 /*
  * Appends an entry from *in (id and created_at ignored); *out (may be NULL)

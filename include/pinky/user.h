@@ -57,6 +57,7 @@ typedef struct pinky_user_page {
 
 /* Zeroes *user and sets struct_size. */
 PINKY_API void pinky_user_init(pinky_user *user);
+/* Zeroes the filter (no narrowing, default limit) and sets struct_size. */
 PINKY_API void pinky_user_filter_init(pinky_user_filter *filter);
 /*
  * Inserts a user from *in (id and timestamps are ignored) and returns the
@@ -112,7 +113,9 @@ typedef struct pinky_user_preference_page {
     char *next_cursor;
 } pinky_user_preference_page;
 
+/* Zeroes the struct and sets struct_size: call before filling it in. */
 PINKY_API void pinky_user_preference_init(pinky_user_preference *pref);
+/* Zeroes the filter (no narrowing, default limit) and sets struct_size. */
 PINKY_API void pinky_user_preference_filter_init(pinky_user_preference_filter *filter);
 /*
  * Inserts or replaces the preference (user_id, key) with the JSON value.

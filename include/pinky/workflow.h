@@ -56,6 +56,7 @@ typedef struct pinky_workflow_page {
 
 /* Zeroes *workflow and sets struct_size. */
 PINKY_API void pinky_workflow_init(pinky_workflow *workflow);
+/* Zeroes the filter (no narrowing, default limit) and sets struct_size. */
 PINKY_API void pinky_workflow_filter_init(pinky_workflow_filter *filter);
 /*
  * Inserts a workflow owned by user_id from *in (id, user_id and timestamps
@@ -136,7 +137,9 @@ typedef struct pinky_workflow_execution_page {
     char *next_cursor;
 } pinky_workflow_execution_page;
 
+/* Zeroes the struct and sets struct_size: call before filling it in. */
 PINKY_API void pinky_workflow_execution_init(pinky_workflow_execution *execution);
+/* Zeroes the filter (no narrowing, default limit) and sets struct_size. */
 PINKY_API void pinky_workflow_execution_filter_init(pinky_workflow_execution_filter *filter);
 /*
  * Inserts an execution of in->workflow_id.  NOT_FOUND when that workflow
