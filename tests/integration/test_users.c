@@ -189,7 +189,7 @@ static void test_user_list_pagination(void **state)
     pinky_db *db = pt_db();
     char tag[64];
     snprintf(tag, sizeof tag, "%s", pt_unique("page"));
-    enum { N = 230 };
+    enum { N = 1000 };
     int32_t ids[N];
     for (int i = 0; i < N; i++) {
         char name[128];
@@ -204,7 +204,7 @@ static void test_user_list_pagination(void **state)
     }
     pinky_user_filter f;
     pinky_user_filter_init(&f);
-    f.limit = 17;
+    f.limit = 64;
     f.username_contains = tag;
     int seen = 0, pages = 0;
     char *cursor = NULL;
@@ -225,7 +225,7 @@ static void test_user_list_pagination(void **state)
             break;
     }
     assert_int_equal(seen, N);
-    assert_int_equal(pages, (N + 16) / 17);
+    assert_int_equal(pages, (N + 63) / 64);
     /* case-insensitive filter; bad cursor and limit */
     for (char *c = tag; *c; c++)
         *c = (char)(*c >= 'a' && *c <= 'z' ? *c - 32 : *c);
@@ -235,6 +235,7 @@ static void test_user_list_pagination(void **state)
     pt_ok(pinky_user_list(db, &f, &p));
     assert_int_equal(p->count, N);
     assert_null(p->next_cursor);
+    assert_int_equal(p->items[N - 1]->id, ids[N - 1]);
     pinky_user_page_free(p);
     f.cursor = "not-a-cursor!";
     pt_status(pinky_user_list(db, &f, &p), PINKY_INVALID);
@@ -288,6 +289,31 @@ static void test_preferences(void **state)
     assert_int_equal(pg->count, 1);
     assert_string_equal(pg->items[0]->preference_value, "null");
     pinky_user_preference_page_free(pg);
+
+    /* 1,000 preferences page in key order, each exactly once */
+    int32_t many = pt_user();
+    for (int i = 0; i < 1000; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "k%04d", 999 - i); /* inserted in reverse key order */
+        pt_ok(pinky_user_preference_set(db, many, key, "true", NULL));
+    }
+    f.key_prefix = NULL;
+    f.limit = 64;
+    int seen = 0;
+    char *cur = NULL;
+    do {
+        f.cursor = cur;
+        pt_ok(pinky_user_preference_list(db, many, &f, &pg));
+        for (size_t i = 0; i < pg->count; i++, seen++) {
+            char want[32];
+            snprintf(want, sizeof want, "k%04d", seen);
+            assert_string_equal(pg->items[i]->preference_key, want);
+        }
+        free(cur);
+        cur = pg->next_cursor ? strdup(pg->next_cursor) : NULL;
+        pinky_user_preference_page_free(pg);
+    } while (cur);
+    assert_int_equal(seen, 1000);
 
     /* another user sees nothing of these */
     int32_t other = pt_user();
