@@ -594,7 +594,7 @@ static int similar(pinky_db *db, int32_t uid, ingest *g, double *latency_ms)
 static int summary(pinky_db *db, int32_t uid)
 {
     size_t n;
-    printf("\n== 6. rows per table (through the API)\n");
+    printf("\n== 6. the demo user's rows per table (counted through the list functions)\n");
 #define SHOW(label)  printf("  %-22s %8zu\n", label, n)
     COUNT_ROWS(user_preference, (db, uid, &f_, &p_), n); SHOW("user_preferences");
     COUNT_ROWS(platform_connection, (db, uid, &f_, &p_), n); SHOW("platform_connections");
@@ -633,9 +633,20 @@ int main(int argc, char **argv)
             return 0;
         } else if (strcmp(argv[i], "--all") == 0) {
             max_entries = 0;
-        } else if (strcmp(argv[i], "--max-entries") == 0 && i + 1 < argc) {
-            max_entries = strtoul(argv[++i], NULL, 10);
-        } else if (strcmp(argv[i], "--root") == 0 && i + 1 < argc) {
+        } else if (strcmp(argv[i], "--max-entries") == 0) {
+            char *end = NULL;
+            const char *arg = i + 1 < argc ? argv[++i] : "";
+            unsigned long v = strtoul(arg, &end, 10);
+            if (arg[0] < '1' || arg[0] > '9' || *end != '\0' || v > 10000000) {
+                fprintf(stderr, "demo: --max-entries needs a number from 1 to 10000000\n");
+                return 2;
+            }
+            max_entries = v;
+        } else if (strcmp(argv[i], "--root") == 0) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "demo: --root needs a directory\n");
+                return 2;
+            }
             root = argv[++i];
         } else {
             fprintf(stderr, "demo: unknown option %s\n", argv[i]);
@@ -731,7 +742,8 @@ int main(int argc, char **argv)
     printf("\n== rates\n");
     printf("  sync:        %zu items in %.2f s = %.0f items/s (%.1f MB)\n", ss.files, ss.seconds,
            ss.files / ss.seconds, ss.bytes / 1e6);
-    printf("  ingest:      %zu messages in %.2f s = %.0f messages/s in pinky_comm_ingest "
+    printf("  ingest:      %zu messages in %.2f s = %.0f messages/s in pinky_comm_ingest, with the\n"
+           "               HNSW index maintained per row and the audit trail on "
            "(%.0f/s with reading and embedding)\n",
            g.count, g.in_library, g.count / g.in_library, g.count / t_ingest);
     printf("  similarity:  top-10 of %zu vectors in %.2f ms\n", g.count, latency);

@@ -72,6 +72,13 @@ pinky_status pk_check_json(const char *field, const char *json);
 pinky_status pk_check_json_array(const char *field, const char *json);
 pinky_status pk_check_json_object(const char *field, const char *json);
 
+/*
+ * Checks an embedding: exactly `want` finite floats with a norm that is
+ * neither zero (cosine distance is undefined for it) nor beyond single
+ * precision.  INVALID naming field (with expected and actual) otherwise.
+ */
+pinky_status pk_check_vector(const char *field, const float *v, uint32_t dim, int want);
+
 /* ---- enums: names[i] is the text of value i + 1; names is NULL-terminated ---- */
 /* The name of v, or NULL when v is not a value of the enum. */
 const char *pk_enum_name(const char *const *names, int v);

@@ -54,8 +54,10 @@ PINKY_API pinky_status pinky_time_from_utc(int year, int month, int day, int hou
 {
     if (out == NULL)
         return pk_err(PINKY_INVALID, "out", "out: NULL pointer");
-    /* TIMESTAMPTZ holds 4713 BC to 294276 AD; keep to years 1..294275 and below */
-    if (year < -4712 || year > 294275 || month < 1 || month > 12 || day < 1 ||
+    /* TIMESTAMPTZ starts at 4714-11-24 BC (astronomical year -4713); pinky_time
+       ends in 294247 (checked below) */
+    bool before_start = year < -4713 || (year == -4713 && (month < 11 || (month == 11 && day < 24)));
+    if (before_start || year > 294275 || month < 1 || month > 12 || day < 1 ||
         day > days_in_month(year, month) || hour < 0 || hour > 23 || minute < 0 || minute > 59 ||
         second < 0 || second > 59 || microsecond < 0 || microsecond > 999999)
         return pk_err(PINKY_INVALID, "time", "time: %d-%02d-%02d %02d:%02d:%02d.%06d is not a valid UTC time",

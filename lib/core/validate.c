@@ -1,4 +1,6 @@
 /* UTF-8 and JSON validation, done before anything reaches the server. */
+#include <float.h>
+#include <math.h>
 #include <string.h>
 #include <json-c/json.h>
 #include "core.h"
@@ -309,4 +311,27 @@ pinky_status pk_check_json_object(const char *field, const char *json)
     if (st == PINKY_OK && t != json_type_object)
         return pk_err(PINKY_INVALID, field, "%s: must be a JSON object", field);
     return st;
+}
+
+pinky_status pk_check_vector(const char *field, const float *v, uint32_t dim, int want)
+{
+    if (v == NULL)
+        return pk_err(PINKY_INVALID, field, "%s: NULL with dimension %u", field, dim);
+    if ((int64_t)dim != want)
+        return pk_err(PINKY_INVALID, field, "%s: dimension %u, expected %d", field, dim, want);
+    double sum = 0;
+    for (uint32_t i = 0; i < dim; i++) {
+        if (!isfinite(v[i]))
+            return pk_err(PINKY_INVALID, field, "%s: element %u is %s; expected %d finite floats",
+                          field, i, isnan(v[i]) ? "NaN" : "infinite", want);
+        sum += (double)v[i] * v[i];
+    }
+    if (sum == 0)
+        return pk_err(PINKY_INVALID, field,
+                      "%s: a zero vector has no direction (its cosine distance is undefined)", field);
+    if (sum > FLT_MAX)
+        return pk_err(PINKY_INVALID, field,
+                      "%s: its squared norm %.3g overflows single precision (distances would be NaN)",
+                      field, sum);
+    return PINKY_OK;
 }

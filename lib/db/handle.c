@@ -5,6 +5,18 @@
 #include <arpa/inet.h>
 #include "db/pool.h"
 
+/* A statement on a transaction handle must leave the transaction open: a
+   COMMIT or ROLLBACK sent as SQL would make the handle autocommit. */
+static pinky_status still_in_transaction(pinky_db *db)
+{
+    if (db->kind != PK_DB_TX || PQtransactionStatus(db->conn->pg) == PQTRANS_INTRANS)
+        return PINKY_OK;
+    db->failed = true;
+    return pk_err(PINKY_STATE, "sql",
+                  "sql: the statement ended the transaction; use pinky_db_commit or "
+                  "pinky_db_rollback (the handle must be rolled back now)");
+}
+
 static pinky_status run(pinky_db *db, const char *sql, const pk_params *ps, PGresult **out)
 {
     pinky_status st = pk_check_db(db);
@@ -28,7 +40,7 @@ static pinky_status run(pinky_db *db, const char *sql, const pk_params *ps, PGre
     st = pk_conn_query(db->pool, db->conn, db->kind == PK_DB_TX, sql, ps, 1, out);
     if (st != PINKY_OK && db->kind == PK_DB_TX)
         db->failed = true;
-    return st;
+    return st == PINKY_OK ? still_in_transaction(db) : st;
 }
 
 pinky_status pk_query(pinky_db *db, const char *sql, const pk_params *ps, pk_res **out)
@@ -88,7 +100,7 @@ PINKY_API pinky_status pinky_db_exec(pinky_db *db, const char *sql)
     st = pk_conn_simple(db->pool, db->conn, sql);
     if (st != PINKY_OK && db->kind == PK_DB_TX)
         db->failed = true;
-    return st;
+    return st == PINKY_OK ? still_in_transaction(db) : st;
 }
 
 PINKY_API bool pinky_db_in_transaction(const pinky_db *db) { return db && db->kind == PK_DB_TX; }

@@ -137,6 +137,9 @@ static pinky_status validate_column(const pk_table *t, const pk_column *c, const
 {
     char field[128];
     snprintf(field, sizeof field, "%s.%s", t->entity, c->name);
+    if (c->type == PK_VECTOR && is_null(c, row) && *(const uint32_t *)((const char *)row + c->aux))
+        return pk_err(PINKY_INVALID, field, "%s: NULL with dimension %u (NULL needs dimension 0)",
+                      field, *(const uint32_t *)((const char *)row + c->aux));
     if (is_null(c, row)) {
         /* on create an unset NOT NULL column with a default takes the default */
         if (c->flags & (create ? PK_REQUIRED : (PK_REQUIRED | PK_NOTNULL)))
@@ -182,17 +185,9 @@ static pinky_status validate_column(const pk_table *t, const pk_column *c, const
         }
         return PINKY_OK;
     }
-    case PK_VECTOR: {
-        const float *v = *(const float *const *)f;
-        uint32_t dim = *(const uint32_t *)((const char *)row + c->aux);
-        if ((int64_t)dim != c->limit)
-            return pk_err(PINKY_INVALID, field, "%s: dimension %u, expected %d", field, dim, c->limit);
-        for (uint32_t i = 0; i < dim; i++)
-            if (!isfinite(v[i]))
-                return pk_err(PINKY_INVALID, field, "%s: element %u is %s; expected %d finite floats",
-                              field, i, isnan(v[i]) ? "NaN" : "infinite", c->limit);
-        return PINKY_OK;
-    }
+    case PK_VECTOR:
+        return pk_check_vector(field, *(const float *const *)f,
+                               *(const uint32_t *)((const char *)row + c->aux), c->limit);
     case PK_OPT_TIME:
     case PK_TIME: {
         pinky_time v = c->type == PK_TIME ? *(const pinky_time *)f : ((const pinky_opt_time *)f)->value;
@@ -926,6 +921,14 @@ static uint32_t table_tag(const pk_table *t)
     return h;
 }
 
+static uint32_t cursor_sum(const unsigned char *p, size_t n)
+{
+    uint32_t h = 0x811c9dc5u ^ 0x70696e6bu; /* FNV-1a, seeded */
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 16777619u;
+    return h;
+}
+
 static char *make_cursor(const pk_table *t, const pk_res *r, int row, int first)
 {
     pk_buf b;
@@ -940,6 +943,11 @@ static char *make_cursor(const pk_table *t, const pk_res *r, int row, int first)
         pk_buf_putn(&b, len, 4);
         pk_buf_putn(&b, pk_res_val(r, row, first + i), (size_t)n);
     }
+    /* a check value over the whole: a cursor altered by hand is refused
+       before anything is sent */
+    char sum[4];
+    pk_put_be32(sum, b.data ? cursor_sum((const unsigned char *)b.data, b.len) : 0);
+    pk_buf_putn(&b, sum, 4);
     if (b.failed) {
         pk_buf_free(&b);
         return NULL;
@@ -960,7 +968,10 @@ static pinky_status bind_cursor(const pk_table *t, const char *cursor, const boo
         return pk_err_nomem();
     long n = pk_b64_decode(cursor, raw, cap + 1);
     size_t pos = 4;
-    if (n < 4 || pk_get_be32((const char *)raw) != table_tag(t))
+    if (n < 8 || pk_get_be32((const char *)raw + n - 4) != cursor_sum(raw, (size_t)n - 4))
+        goto bad;
+    n -= 4; /* the check value */
+    if (pk_get_be32((const char *)raw) != table_tag(t))
         goto bad;
     for (int i = 0; i < norder(t); i++) {
         if (pos + 4 > (size_t)n)
@@ -1376,6 +1387,6 @@ pinky_status pk_row_transition(pinky_db *db, const pk_table *t, int32_t user, co
     }
     char field[128];
     snprintf(field, sizeof field, "%s.%s", t->entity, sc->name);
-    return pk_err(PINKY_INVALID, field, "%s: is %s; only a %s %s can become %s; nothing written",
-                  field, cur ? cur : "NULL", allowed, t->entity, sc->enums[to - 1]);
+    return pk_err(PINKY_INVALID, field, "%s: is %s, expected %s (to become %s); nothing written",
+                  field, cur ? cur : "NULL", allowed, sc->enums[to - 1]);
 }

@@ -374,14 +374,7 @@ static pinky_status check_query(const float *query, uint32_t dim)
 {
     if (query == NULL)
         return pk_err(PINKY_INVALID, "query", "query: NULL pointer");
-    if (dim != PINKY_COMM_VECTOR_DIM)
-        return pk_err(PINKY_INVALID, "query", "query: dimension %u, expected %d", dim,
-                      PINKY_COMM_VECTOR_DIM);
-    for (uint32_t i = 0; i < dim; i++)
-        if (!isfinite(query[i]))
-            return pk_err(PINKY_INVALID, "query", "query: element %u is %s; expected %d finite floats",
-                          i, isnan(query[i]) ? "NaN" : "infinite", PINKY_COMM_VECTOR_DIM);
-    return PINKY_OK;
+    return pk_check_vector("query", query, dim, PINKY_COMM_VECTOR_DIM);
 }
 
 /*

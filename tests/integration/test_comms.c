@@ -43,7 +43,12 @@ static uint32_t bits_of(float f)
     return b;
 }
 
-/* 1536 finite floats from every exponent range, with the edge values first. */
+/*
+ * 1536 finite floats from every exponent range the library accepts, with the
+ * edge values first: magnitudes up to just below 2^56, so the squared norm
+ * stays within single precision (the library refuses vectors whose cosine
+ * distance would be NaN), down to the denormals.
+ */
 static float *make_vector(void)
 {
     float *v = malloc(sizeof(float) * DIM);
@@ -51,14 +56,14 @@ static float *make_vector(void)
         uint32_t b;
         do
             b = rnd();
-        while (((b >> 23) & 0xff) == 0xff); /* no NaN, no infinity */
+        while (((b >> 23) & 0xff) > 127 + 55); /* no NaN, no infinity, |x| < 2^56 */
         v[i] = from_bits(b);
     }
     v[0] = -0.0f;
     v[1] = from_bits(0x00000001u); /* smallest denormal */
     v[2] = from_bits(0x807fffffu); /* largest negative denormal */
-    v[3] = FLT_MAX;
-    v[4] = -FLT_MAX;
+    v[3] = from_bits(0x5b7fffffu); /* the largest accepted exponent, full mantissa */
+    v[4] = from_bits(0xdb7fffffu);
     v[5] = FLT_MIN;
     v[6] = 0.0f;
     v[7] = 1.0f / 3.0f;
@@ -182,7 +187,8 @@ static void test_comm_round_trip(void **state)
     assert_string_equal(all, want_all);
     free(all);
     free(want_all);
-    assert_int_equal(pt_num("SELECT ((content_vector::real[])[4] = '3.4028235e+38'::real)::int FROM communications WHERE id = '%s'", id), 1);
+    assert_int_equal(pt_num("SELECT ((content_vector::real[])[4] = '72057589742960640'::real)::int"
+                            " FROM communications WHERE id = '%s'", id), 1);
     char *s = pt_str("SELECT source FROM communications WHERE id = '%s'", id);
     assert_string_equal(s, source);
     free(s);
@@ -206,7 +212,7 @@ static void test_comm_round_trip(void **state)
         pinky_comm_init(&n);
         n.source = "s";
         n.communication_date = pinky_time_val(dates[k]);
-        n.content_vector_dim = DIM; /* no vector: the dimension alone means nothing */
+        n.content_vector_dim = 0; /* no vector (a dimension without one is INVALID) */
         pinky_comm *no = NULL;
         pt_ok(pinky_comm_create(db, uid, &n, &no));
         assert_int_equal(no->communication_date.value, dates[k]);
@@ -297,6 +303,24 @@ static void test_comm_vector_invalid(void **state)
             vec[where[w]] = keep;
         }
     }
+    /* no direction, or distances that would be NaN: a zero vector, a norm
+       beyond single precision, a NULL pointer with a dimension */
+    float *zero = calloc(DIM, sizeof(float));
+    c.content_vector = zero;
+    pt_status(pinky_comm_create(db, uid, &c, &out), PINKY_INVALID);
+    pt_error_names("zero vector");
+    float *huge = malloc(sizeof(float) * DIM);
+    for (int i = 0; i < DIM; i++)
+        huge[i] = 1e20f;
+    c.content_vector = huge;
+    pt_status(pinky_comm_create(db, uid, &c, &out), PINKY_INVALID);
+    pt_error_names("overflows");
+    c.content_vector = NULL;
+    pt_status(pinky_comm_create(db, uid, &c, &out), PINKY_INVALID);
+    pt_error_names("content_vector");
+    c.content_vector = vec;
+    free(zero);
+    free(huge);
     assert_int_equal(comm_count(), before);
 
     /* the same checks on update; the stored vector stays */

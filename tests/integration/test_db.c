@@ -90,6 +90,16 @@ static void test_commit_and_rollback(void **state)
     pinky_db_close(tx); /* closing without commit rolls back */
     assert_int_equal(pt_num("SELECT count(*) FROM users WHERE username = '%s'", c), 0);
 
+    /* COMMIT sent as SQL would leave the handle outside a transaction: refused */
+    char d[64];
+    snprintf(d, sizeof d, "%s", pt_unique("tx-raw"));
+    pt_ok(pinky_db_begin(db, NULL, &tx));
+    pt_status(pinky_db_exec(tx, "COMMIT"), PINKY_STATE);
+    pt_error_names("ended the transaction");
+    pt_status(make_user(tx, d, NULL), PINKY_STATE);
+    pt_ok(pinky_db_rollback(tx));
+    assert_int_equal(pt_num("SELECT count(*) FROM users WHERE username = '%s'", d), 0);
+
     /* nested begin is refused */
     pt_ok(pinky_db_begin(db, NULL, &tx));
     pinky_db *inner = NULL;

@@ -729,6 +729,12 @@ static void test_similar_bad_input(void **state)
     v[100] = INFINITY;
     pt_status(pinky_comm_similar(db, fx.a, v, DIM, 10, NULL, &m), PINKY_INVALID);
     pt_error_names("query");
+    /* a zero query has no direction: its distances would all be NaN */
+    float *zero = calloc(DIM, sizeof(float));
+    pt_status(pinky_comm_similar(db, fx.a, zero, DIM, 10, NULL, &m), PINKY_INVALID);
+    pt_error_names("query");
+    pt_error_names("zero vector");
+    free(zero);
     v[100] = 0.0f;
     pt_status(pinky_comm_similar(db, fx.a, v, DIM, 0, NULL, &m), PINKY_INVALID);
     pt_error_names("k");

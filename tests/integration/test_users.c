@@ -240,6 +240,19 @@ static void test_user_list_pagination(void **state)
     f.cursor = "not-a-cursor!";
     pt_status(pinky_user_list(db, &f, &p), PINKY_INVALID);
     pt_error_names("cursor");
+    /* a real cursor altered by hand: refused before anything is sent */
+    f.cursor = NULL;
+    f.limit = 10;
+    pt_ok(pinky_user_list(db, &f, &p));
+    assert_non_null(p->next_cursor);
+    char *bent = strdup(p->next_cursor);
+    pinky_user_page_free(p);
+    bent[5] = bent[5] == 'A' ? 'B' : 'A';
+    f.cursor = bent;
+    pt_status(pinky_user_list(db, &f, &p), PINKY_INVALID);
+    pt_error_names("cursor");
+    assert_string_equal(pinky_error_last()->sqlstate, "");
+    free(bent);
     f.cursor = NULL;
     f.limit = 1001;
     pt_status(pinky_user_list(db, &f, &p), PINKY_INVALID);

@@ -1726,9 +1726,21 @@ static void test_allocator_failing(void **state)
     pk_free(s);
 }
 
+static void test_time_earliest_timestamptz(void **state)
+{
+    (void)state;
+    pinky_time t;
+    /* TIMESTAMPTZ starts at 4714-11-24 BC: astronomical year -4713 */
+    assert_int_equal(pinky_time_from_utc(-4713, 11, 24, 0, 0, 0, 0, &t), PINKY_OK);
+    assert_int_equal(t, INT64_C(-210866803200000000));
+    assert_int_equal(pinky_time_from_utc(-4713, 11, 23, 23, 59, 59, 999999, &t), PINKY_INVALID);
+    assert_int_equal(pinky_time_from_utc(-4714, 12, 31, 0, 0, 0, 0, &t), PINKY_INVALID);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_time_earliest_timestamptz),
         cmocka_unit_test(test_status_str),
         cmocka_unit_test(test_error_initial_and_clear),
         cmocka_unit_test(test_error_server_fields),
