@@ -9,16 +9,6 @@
 
 #define DIM PINKY_COMM_VECTOR_DIM
 
-static char *repeat(const char *unit, int n)
-{
-    size_t u = strlen(unit);
-    char *s = malloc(u * (size_t)n + 1);
-    for (int i = 0; i < n; i++)
-        memcpy(s + u * (size_t)i, unit, u);
-    s[u * (size_t)n] = '\0';
-    return s;
-}
-
 static uint32_t rng_state = 0x9e3779b9u;
 static uint32_t rnd(void)
 {
@@ -108,10 +98,10 @@ static void test_comm_round_trip(void **state)
     pinky_db *db = pt_db();
     int32_t uid = pt_user();
     float *vec = make_vector();
-    char *source = repeat("é", 50);
-    char *source_id = repeat("é", 255);
-    char *sender = repeat("日", 255);
-    char *content = repeat("Grüße ✉ ", 5000);
+    char *source = pt_repeat("é", 50);
+    char *source_id = pt_repeat("é", 255);
+    char *sender = pt_repeat("日", 255);
+    char *content = pt_repeat("Grüße ✉ ", 5000);
     pinky_time date = a_time(2024, 2, 29, 13, 45, 0, 123457);
 
     pinky_comm c;
@@ -357,7 +347,7 @@ static void test_comm_bad_input(void **state)
     pinky_db *db = pt_db();
     int32_t uid = pt_user();
     long long before = comm_count();
-    char *s51 = repeat("é", 51), *s256 = repeat("é", 256);
+    char *s51 = pt_repeat("é", 51), *s256 = pt_repeat("é", 256);
     pinky_comm *out = (pinky_comm *)0x1;
 
 
@@ -608,7 +598,7 @@ static void test_comm_tags(void **state)
     pinky_comm *c2 = new_comm(uid, "mail", a_time(2024, 3, 2, 0, 0, 0, 0), "two");
     char id1[PINKY_UUID_STRLEN];
     pinky_uuid_format(&c1->id, id1);
-    char *long_tag = repeat("é", 255);
+    char *long_tag = pt_repeat("é", 255);
 
     pt_ok(pinky_comm_tag_add(db, uid, &c1->id, "urgent"));
     char *first = pt_str("SELECT created_at FROM communication_tags WHERE communication_id = '%s' AND tag = 'urgent'", id1);
@@ -686,7 +676,7 @@ static void test_comm_tags(void **state)
 
     /* bad tags: nothing written */
     long long tags_before = pt_num("SELECT count(*) FROM communication_tags");
-    char *too_long = repeat("é", 256);
+    char *too_long = pt_repeat("é", 256);
     const char *bad[] = {"", too_long, "x\xff", NULL};
     for (int i = 0; bad[i]; i++) {
         pt_status(pinky_comm_tag_add(db, uid, &c1->id, bad[i]), PINKY_INVALID);

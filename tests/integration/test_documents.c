@@ -11,26 +11,6 @@
 
 /* ---- helpers ---- */
 
-static char *repeat(const char *unit, int n)
-{
-    size_t u = strlen(unit);
-    char *s = malloc(u * (size_t)n + 1);
-    for (int i = 0; i < n; i++)
-        memcpy(s + u * (size_t)i, unit, u);
-    s[u * (size_t)n] = '\0';
-    return s;
-}
-
-/* Canonical text of a uuid; a few rotating buffers (main thread only). */
-static const char *U(const pinky_uuid *u)
-{
-    static char bufs[8][PINKY_UUID_STRLEN];
-    static int k;
-    char *b = bufs[k++ % 8];
-    pinky_uuid_format(u, b);
-    return b;
-}
-
 static pinky_uuid uuid_of(const char *text)
 {
     pinky_uuid u;
@@ -146,10 +126,10 @@ static void test_document_round_trip(void **state)
     pinky_db *db = pt_db();
     int32_t uid = pt_user();
     pinky_uuid conn = new_connection(uid);
-    char *title = repeat("é", 255);
-    char *path = repeat("dossier/😀/é", 700);
-    char *platform = repeat("é", 50);
-    char *mime = repeat("é", 255);
+    char *title = pt_repeat("é", 255);
+    char *path = pt_repeat("dossier/😀/é", 700);
+    char *platform = pt_repeat("é", 50);
+    char *mime = pt_repeat("é", 255);
     const char *meta = "{\"k\": \"π\", \"n\": [1, 2.5, null, true], \"o\": {}}";
 
     pinky_document d;
@@ -210,7 +190,7 @@ static void test_document_round_trip(void **state)
     assert_int_equal(pt_num("SELECT char_length(platform) FROM documents WHERE id = '%s'", id), 50);
     assert_str_sql("INSURANCE", "SELECT category FROM documents WHERE id = '%s'", id);
     assert_str_sql(path, "SELECT path FROM documents WHERE id = '%s'", id);
-    assert_str_sql(U(&conn), "SELECT connection_id::text FROM documents WHERE id = '%s'", id);
+    assert_str_sql(pt_uuid_str(&conn), "SELECT connection_id::text FROM documents WHERE id = '%s'", id);
     assert_str_sql("9223372036854775807", "SELECT size::text FROM documents WHERE id = '%s'", id);
     assert_str_sql(mime, "SELECT mime_type FROM documents WHERE id = '%s'", id);
     assert_int_equal(pt_num("SELECT version FROM documents WHERE id = '%s'", id), 7);
@@ -284,7 +264,7 @@ static void test_document_round_trip(void **state)
     pinky_document *big = NULL;
     pt_ok(pinky_document_create(db, uid, &d, &big));
     assert_int_equal(big->version.value, INT32_MAX);
-    assert_int_equal(pt_num("SELECT version_number FROM document_versions WHERE document_id = '%s'", U(&big->id)),
+    assert_int_equal(pt_num("SELECT version_number FROM document_versions WHERE document_id = '%s'", pt_uuid_str(&big->id)),
                      INT32_MAX);
     pinky_document_free(big);
 
@@ -347,7 +327,7 @@ static void test_document_create_atomic(void **state)
     assert_int_equal(count_versions(), versions + 1);
     assert_int_equal(pt_num("SELECT count(*) FROM document_versions v JOIN documents d ON d.id = v.document_id "
                             "WHERE d.id = '%s' AND v.version_number = 1 AND v.path = d.path AND v.created_by = %d",
-                            U(&out->id), uid), 1);
+                            pt_uuid_str(&out->id), uid), 1);
     pinky_document_free(out);
 
     /* inside the caller's transaction: both rows go with its rollback */
@@ -366,13 +346,13 @@ static void test_document_create_atomic(void **state)
     assert_int_equal(vp->items[0]->version_number, 1);
     pinky_document_version_page_free(vp);
     pt_ok(pinky_db_rollback(tx));
-    assert_int_equal(pt_num("SELECT count(*) FROM documents WHERE id = '%s'", U(&in_tx)), 0);
-    assert_int_equal(pt_num("SELECT count(*) FROM document_versions WHERE document_id = '%s'", U(&in_tx)), 0);
+    assert_int_equal(pt_num("SELECT count(*) FROM documents WHERE id = '%s'", pt_uuid_str(&in_tx)), 0);
+    assert_int_equal(pt_num("SELECT count(*) FROM document_versions WHERE document_id = '%s'", pt_uuid_str(&in_tx)), 0);
     /* and with its commit */
     pt_ok(pinky_db_begin(db, NULL, &tx));
     pt_ok(pinky_document_create(tx, uid, &d, &out));
     pt_ok(pinky_db_commit(tx));
-    assert_int_equal(pt_num("SELECT count(*) FROM document_versions WHERE document_id = '%s'", U(&out->id)), 1);
+    assert_int_equal(pt_num("SELECT count(*) FROM document_versions WHERE document_id = '%s'", pt_uuid_str(&out->id)), 1);
     pinky_document_free(out);
 }
 
@@ -383,7 +363,7 @@ static void test_document_bad_input(void **state)
     int32_t uid = pt_user();
     pinky_uuid doc = new_document(uid, "bad-input target");
     long long docs = count_docs(), versions = count_versions();
-    char *title256 = repeat("é", 256), *plat51 = repeat("é", 51), *mime256 = repeat("é", 256);
+    char *title256 = pt_repeat("é", 256), *plat51 = pt_repeat("é", 51), *mime256 = pt_repeat("é", 256);
 
     pinky_document d;
     pinky_document *out = (pinky_document *)0x1;
@@ -596,8 +576,8 @@ static void test_document_connection_tenancy(void **state)
                                     NULL, NULL),
               PINKY_NOT_FOUND);
     pt_error_names("connection_id");
-    assert_str_sql(U(&bob_conn), "SELECT connection_id::text FROM documents WHERE id = '%s'", U(&out->id));
-    assert_str_sql("bob's", "SELECT title FROM documents WHERE id = '%s'", U(&out->id));
+    assert_str_sql(pt_uuid_str(&bob_conn), "SELECT connection_id::text FROM documents WHERE id = '%s'", pt_uuid_str(&out->id));
+    assert_str_sql("bob's", "SELECT title FROM documents WHERE id = '%s'", pt_uuid_str(&out->id));
     /* the filter by connection */
     pinky_document_filter f;
     pinky_document_filter_init(&f);
@@ -616,11 +596,11 @@ static void test_document_connection_tenancy(void **state)
     pinky_document *upd = NULL;
     pt_ok(pinky_document_update(db, bob, &out->id, &ch, PINKY_DOCUMENT_CONNECTION_ID, NULL, &upd));
     assert_false(upd->connection_id.is_set);
-    assert_int_equal(pt_num("SELECT count(*) FROM documents WHERE id = '%s' AND connection_id IS NULL", U(&out->id)), 1);
+    assert_int_equal(pt_num("SELECT count(*) FROM documents WHERE id = '%s' AND connection_id IS NULL", pt_uuid_str(&out->id)), 1);
     pinky_document_free(upd);
     /* deleting the connection cascades to its documents */
     pt_ok(pinky_document_update(db, bob, &out->id, &d, PINKY_DOCUMENT_CONNECTION_ID, NULL, NULL));
-    pt_exec("DELETE FROM platform_connections WHERE id = '%s'", U(&bob_conn));
+    pt_exec("DELETE FROM platform_connections WHERE id = '%s'", pt_uuid_str(&bob_conn));
     pt_status(pinky_document_get(db, bob, &out->id, &upd), PINKY_NOT_FOUND);
     pinky_document_free(out);
 }
@@ -754,7 +734,7 @@ static void test_document_update_mask(void **state)
     assert_int_equal(pt_num("SELECT count(*) FROM documents WHERE id = '%s' AND title = 'after' "
                             "AND metadata = '[\"x\"]' AND category = 'TAX' AND path = '/before' "
                             "AND platform = 'IOS' AND connection_id = '%s' AND size = 42 "
-                            "AND mime_type = 'application/pdf' AND version = 1", id, U(&conn)), 1);
+                            "AND mime_type = 'application/pdf' AND version = 1", id, pt_uuid_str(&conn)), 1);
 
     /* a stale expected updated_at: CONFLICT, nothing written */
     ch.title = "stale";
@@ -833,7 +813,7 @@ static void test_document_pagination(void **state)
         pages++;
         for (size_t i = 0; i < p->count; i++) {
             assert_true(seen < want.n);
-            assert_string_equal(U(&p->items[i]->id), want.v[seen]);
+            assert_string_equal(pt_uuid_str(&p->items[i]->id), want.v[seen]);
             assert_int_equal(p->items[i]->user_id, uid);
             seen++;
         }
@@ -864,11 +844,11 @@ static void test_document_pagination(void **state)
     f.limit = 300;
     pt_ok(pinky_document_list_by_tags(db, uid, NULL, 0, &f, &p));
     assert_int_equal(p->count, 300);
-    assert_string_equal(U(&p->items[299]->id), want.v[299]);
+    assert_string_equal(pt_uuid_str(&p->items[299]->id), want.v[299]);
     f.cursor = p->next_cursor;
     pinky_document_page *q = NULL;
     pt_ok(pinky_document_list(db, uid, &f, &q));
-    assert_string_equal(U(&q->items[0]->id), want.v[300]);
+    assert_string_equal(pt_uuid_str(&q->items[0]->id), want.v[300]);
     pinky_document_page_free(q);
     pinky_document_page_free(p);
     strlist_free(&want);
@@ -900,7 +880,7 @@ static void test_document_filters(void **state)
         ids[i] = o->id;
         pinky_document_free(o);
         /* distinct creation times, one day apart */
-        pt_exec("UPDATE documents SET created_at = '2024-03-0%dT12:00:00Z' WHERE id = '%s'", i + 1, U(&ids[i]));
+        pt_exec("UPDATE documents SET created_at = '2024-03-0%dT12:00:00Z' WHERE id = '%s'", i + 1, pt_uuid_str(&ids[i]));
     }
     pinky_document_filter f;
     pinky_document_page *p = NULL;
@@ -970,9 +950,9 @@ static void test_version_crud(void **state)
     pinky_db *db = pt_db();
     int32_t uid = pt_user(), author = pt_user();
     pinky_uuid doc = new_document(uid, "versioned");
-    char *path = repeat("versions/😀/é", 500);
-    char *hash = repeat("é", 255);
-    char *hash256 = repeat("é", 256);
+    char *path = pt_repeat("versions/😀/é", 500);
+    char *hash = pt_repeat("é", 255);
+    char *hash256 = pt_repeat("é", 256);
 
     pinky_document_version v;
     pinky_document_version_init(&v);
@@ -997,7 +977,7 @@ static void test_version_crud(void **state)
     assert_string_equal(out->comment, v.comment);
     assert_true(out->created_at > 0);
     /* explicit versions do not move the document's own number */
-    assert_int_equal(pt_num("SELECT version FROM documents WHERE id = '%s'", U(&doc)), 1);
+    assert_int_equal(pt_num("SELECT version FROM documents WHERE id = '%s'", pt_uuid_str(&doc)), 1);
 
     pinky_document_version *got = NULL;
     pt_ok(pinky_document_version_get(db, uid, &out->id, &got));
@@ -1016,7 +996,7 @@ static void test_version_crud(void **state)
     assert_int_equal(pt_num("SELECT created_by FROM document_versions WHERE id = '%s'", vid), author);
     assert_int_equal(pt_num("SELECT version_number FROM document_versions WHERE id = '%s'", vid), 2);
     assert_str_sql("9223372036854775807", "SELECT size::text FROM document_versions WHERE id = '%s'", vid);
-    assert_str_sql(U(&doc), "SELECT document_id::text FROM document_versions WHERE id = '%s'", vid);
+    assert_str_sql(pt_uuid_str(&doc), "SELECT document_id::text FROM document_versions WHERE id = '%s'", vid);
 
     /* all NULLs, the largest number */
     pinky_document_version n;
@@ -1032,7 +1012,7 @@ static void test_version_crud(void **state)
     assert_null(nout->comment);
     assert_int_equal(pt_num("SELECT count(*) FROM document_versions WHERE id = '%s' AND size IS NULL "
                             "AND hash IS NULL AND created_by IS NULL AND comment IS NULL "
-                            "AND version_number = 2147483647", U(&nout->id)), 1);
+                            "AND version_number = 2147483647", pt_uuid_str(&nout->id)), 1);
 
     /* duplicates and foreign keys */
     long long before = count_versions();
@@ -1184,7 +1164,7 @@ static void test_version_pagination(void **state)
     pt_exec("INSERT INTO document_versions (document_id, version_number, path) "
             "SELECT CASE WHEN i %% 2 = 0 THEN '%s'::uuid ELSE '%s'::uuid END, 1 + (i + 1) / 2, '/v/' || i "
             "FROM generate_series(1, 999) AS i",
-            U(&a), U(&b));
+            pt_uuid_str(&a), pt_uuid_str(&b));
     strlist want = sql_col("SELECT v.id FROM document_versions v JOIN documents d ON d.id = v.document_id "
                            "WHERE d.user_id = %d ORDER BY v.document_id, v.version_number", uid);
     assert_int_equal(want.n, 1001);
@@ -1199,7 +1179,7 @@ static void test_version_pagination(void **state)
         pt_ok(pinky_document_version_list(db, uid, &f, &p));
         for (size_t i = 0; i < p->count; i++) {
             assert_true(seen < want.n);
-            assert_string_equal(U(&p->items[i]->id), want.v[seen]);
+            assert_string_equal(pt_uuid_str(&p->items[i]->id), want.v[seen]);
             seen++;
         }
         free(cursor);
@@ -1230,7 +1210,7 @@ static void test_version_pagination(void **state)
         if (cursor == NULL)
             break;
     }
-    assert_int_equal(expect - 1, pt_num("SELECT count(*) FROM document_versions WHERE document_id = '%s'", U(&b)));
+    assert_int_equal(expect - 1, pt_num("SELECT count(*) FROM document_versions WHERE document_id = '%s'", pt_uuid_str(&b)));
 }
 
 static void test_new_version(void **state)
@@ -1306,7 +1286,7 @@ static void test_new_version(void **state)
     pt_status(pinky_document_new_version(db, uid, &doc, &in, &none), PINKY_INVALID);
     pt_error_names("path");
     in.path = "/ok";
-    char *hash256 = repeat("h", 256);
+    char *hash256 = pt_repeat("h", 256);
     in.hash = hash256;
     pt_status(pinky_document_new_version(db, uid, &doc, &in, &none), PINKY_INVALID);
     pt_error_names("hash");
@@ -1347,8 +1327,8 @@ static void test_new_version(void **state)
     assert_int_equal(v->version_number, 3);
     pinky_document_version_free(v);
     pt_ok(pinky_db_rollback(tx));
-    assert_int_equal(pt_num("SELECT version FROM documents WHERE id = '%s'", U(&doc2)), 1);
-    assert_int_equal(pt_num("SELECT count(*) FROM document_versions WHERE document_id = '%s'", U(&doc2)), 1);
+    assert_int_equal(pt_num("SELECT version FROM documents WHERE id = '%s'", pt_uuid_str(&doc2)), 1);
+    assert_int_equal(pt_num("SELECT count(*) FROM document_versions WHERE document_id = '%s'", pt_uuid_str(&doc2)), 1);
     free(hash256);
 }
 
@@ -1446,7 +1426,7 @@ static void test_tags(void **state)
     pinky_uuid doc = new_document(uid, "tagged");
     char id[PINKY_UUID_STRLEN];
     pinky_uuid_format(&doc, id);
-    char *long_tag = repeat("é", 255), *too_long = repeat("é", 256);
+    char *long_tag = pt_repeat("é", 255), *too_long = pt_repeat("é", 256);
 
     pt_ok(pinky_document_tag_add(db, uid, &doc, "beta"));
     pt_ok(pinky_document_tag_add(db, uid, &doc, "alpha"));
@@ -1588,9 +1568,9 @@ static void test_tag_pagination(void **state)
     int32_t uid = pt_user();
     pinky_uuid doc = new_document(uid, "many tags"), other = new_document(uid, "other");
     pt_exec("INSERT INTO document_tags (document_id, tag) SELECT '%s', 'tag ' || md5(i::text) "
-            "FROM generate_series(1, 1000) AS i", U(&doc));
-    pt_exec("INSERT INTO document_tags (document_id, tag) VALUES ('%s', 'tag 0')", U(&other));
-    strlist want = sql_col("SELECT tag FROM document_tags WHERE document_id = '%s' ORDER BY tag", U(&doc));
+            "FROM generate_series(1, 1000) AS i", pt_uuid_str(&doc));
+    pt_exec("INSERT INTO document_tags (document_id, tag) VALUES ('%s', 'tag 0')", pt_uuid_str(&other));
+    strlist want = sql_col("SELECT tag FROM document_tags WHERE document_id = '%s' ORDER BY tag", pt_uuid_str(&doc));
     assert_int_equal(want.n, 1000);
     pinky_document_tag_filter f;
     pinky_document_tag_filter_init(&f);

@@ -7,48 +7,12 @@
 #include <string.h>
 #include "testdb.h"
 
-static char *repeat(const char *unit, int n)
-{
-    size_t u = strlen(unit);
-    char *s = malloc(u * (size_t)n + 1);
-    for (int i = 0; i < n; i++)
-        memcpy(s + u * (size_t)i, unit, u);
-    s[u * (size_t)n] = '\0';
-    return s;
-}
-
-static const char *uid_str(const pinky_uuid *u)
-{
-    static char slots[8][PINKY_UUID_STRLEN];
-    static int next;
-    char *s = slots[next++ % 8];
-    pinky_uuid_format(u, s);
-    return s;
-}
-
-static int split_csv(char *s, char **parts, int cap)
-{
-    int n = 0;
-    if (s == NULL || *s == '\0')
-        return 0;
-    for (char *p = s;;) {
-        assert_true(n < cap);
-        parts[n++] = p;
-        char *c = strchr(p, ',');
-        if (c == NULL)
-            break;
-        *c = '\0';
-        p = c + 1;
-    }
-    return n;
-}
-
 static long long n_properties(void) { return pt_num("SELECT count(*) FROM properties"); }
 static long long n_transactions(void) { return pt_num("SELECT count(*) FROM property_transactions"); }
 
 static char *sql_text(const char *col, const pinky_uuid *id)
 {
-    return pt_str("SELECT %s::text FROM properties WHERE id = '%s'", col, uid_str(id));
+    return pt_str("SELECT %s::text FROM properties WHERE id = '%s'", col, pt_uuid_str(id));
 }
 
 static void assert_sql(const char *col, const pinky_uuid *id, const char *want)
@@ -87,7 +51,7 @@ static void test_property_round_trip(void **state)
     (void)state;
     pinky_db *db = pt_db();
     int32_t uid = pt_user();
-    char *type50 = repeat("é", 50), *status50 = repeat("ß", 50);
+    char *type50 = pt_repeat("é", 50), *status50 = pt_repeat("ß", 50);
     pinky_property p;
     pinky_property_init(&p);
     p.address = "{\"zip\": \"8001\", \"city\": \"Zürich\", \"street\": \"Bahnhofstraße 1\"}";
@@ -138,7 +102,7 @@ static void test_property_round_trip(void **state)
     assert_sql("char_length(property_type)", &out->id, "50");
     assert_sql("property_type", &out->id, type50);
     assert_sql("status", &out->id, status50);
-    assert_int_equal(pt_num("SELECT user_id FROM properties WHERE id = '%s'", uid_str(&out->id)), uid);
+    assert_int_equal(pt_num("SELECT user_id FROM properties WHERE id = '%s'", pt_uuid_str(&out->id)), uid);
 
     pinky_property *got = NULL;
     pt_ok(pinky_property_get(db, uid, &out->id, &got));
@@ -203,13 +167,13 @@ static void test_property_round_trip(void **state)
     assert_int_equal(pt_num("SELECT count(*) FROM properties WHERE id = '%s' AND listing_price IS NULL "
                             "AND size_sqft IS NULL AND bedrooms IS NULL AND bathrooms IS NULL "
                             "AND year_built IS NULL AND features IS NULL AND documents IS NULL "
-                            "AND contacts IS NULL AND timeline IS NULL AND metadata IS NULL", uid_str(&min->id)), 1);
+                            "AND contacts IS NULL AND timeline IS NULL AND metadata IS NULL", pt_uuid_str(&min->id)), 1);
 
     pt_ok(pinky_property_delete(db, uid, &min->id));
     pt_status(pinky_property_get(db, uid, &min->id, &got), PINKY_NOT_FOUND);
     assert_null(got);
     pt_status(pinky_property_delete(db, uid, &min->id), PINKY_NOT_FOUND);
-    assert_int_equal(pt_num("SELECT count(*) FROM properties WHERE id = '%s'", uid_str(&min->id)), 0);
+    assert_int_equal(pt_num("SELECT count(*) FROM properties WHERE id = '%s'", pt_uuid_str(&min->id)), 0);
     pinky_property_free(min);
     pinky_property_free(neg);
     pinky_property_free(out);
@@ -252,7 +216,7 @@ static void test_property_update(void **state)
     assert_int_equal(pt_num("SELECT count(*) FROM properties WHERE id = '%s' AND listing_price = 450000.50 "
                             "AND bathrooms = 1.5 AND status = 'DRAFT' AND bedrooms = 3 "
                             "AND address = '{\"city\": \"Nice\"}'::jsonb AND metadata->>'k' = '1' "
-                            "AND property_type = 'HOUSE'", uid_str(&out->id)), 1);
+                            "AND property_type = 'HOUSE'", pt_uuid_str(&out->id)), 1);
 
     /* stale expected_updated_at: CONFLICT, nothing written */
     ch.status = "SOLD";
@@ -275,7 +239,7 @@ static void test_property_update(void **state)
     assert_int_equal(cl->bathrooms.value, 15);
     assert_int_equal(pt_num("SELECT count(*) FROM properties WHERE id = '%s' AND metadata IS NULL "
                             "AND bedrooms IS NULL AND listing_price IS NULL AND bathrooms = 1.5",
-                            uid_str(&out->id)), 1);
+                            pt_uuid_str(&out->id)), 1);
     pinky_property_free(cl);
     pinky_property_free(upd);
     pinky_property_free(out);
@@ -299,7 +263,7 @@ static void test_property_bad_input(void **state)
     pt_error_names("db");
     pt_status(pinky_property_create(db, uid, NULL, &out), PINKY_INVALID);
 
-    char *long51 = repeat("é", 51);
+    char *long51 = pt_repeat("é", 51);
     struct { const char *address, *type, *status, *field; } bad_text[] = {
         {NULL, "HOUSE", "ACTIVE", "address"},
         {"[]", "HOUSE", "ACTIVE", "address"},
@@ -467,7 +431,7 @@ static void test_property_set_status(void **state)
     int32_t uid = pt_user();
     pinky_property *orig = NULL;
     pinky_uuid pid = make_property(uid, "DRAFT", &orig);
-    const char *id = uid_str(&pid);
+    const char *id = pt_uuid_str(&pid);
 
     pinky_time before = pinky_time_now();
     pinky_property *out = NULL;
@@ -574,7 +538,7 @@ static void test_property_set_status_concurrent(void **state)
             fprintf(stderr, "thread %d: %d failures, last %s\n", i, cs[i].failures, pinky_status_str(cs[i].last));
         assert_int_equal(cs[i].failures, 0);
     }
-    const char *id = uid_str(&pid);
+    const char *id = pt_uuid_str(&pid);
     assert_int_equal(pt_num("SELECT jsonb_array_length(timeline) FROM properties WHERE id = '%s'", id), 40);
     /* all 40 statuses are there, each once */
     assert_int_equal(pt_num("SELECT count(DISTINCT e->>'status') FROM properties, jsonb_array_elements(timeline) e "
@@ -655,13 +619,13 @@ static void test_property_tenancy(void **state)
     assert_int_equal(n_transactions(), nt);
     assert_sql("status", &pid, "MINE");
     assert_sql("timeline", &pid, NULL);
-    char *s = pt_str("SELECT status FROM property_transactions WHERE id = '%s'", uid_str(&t->id));
+    char *s = pt_str("SELECT status FROM property_transactions WHERE id = '%s'", pt_uuid_str(&t->id));
     assert_string_equal(s, "OPEN");
     free(s);
 
     /* deleting the property cascades */
     pt_ok(pinky_property_delete(db, a, &pid));
-    assert_int_equal(pt_num("SELECT count(*) FROM property_transactions WHERE id = '%s'", uid_str(&t->id)), 0);
+    assert_int_equal(pt_num("SELECT count(*) FROM property_transactions WHERE id = '%s'", pt_uuid_str(&t->id)), 0);
     pinky_property_transaction_free(t);
 }
 
@@ -681,7 +645,7 @@ static void test_property_pagination(void **state)
     char *csv = pt_str("SELECT string_agg(id::text, ',' ORDER BY COALESCE(created_at, '-infinity'), id) "
                        "FROM properties WHERE user_id = %d", uid);
     static char *want[1000];
-    assert_int_equal(split_csv(csv, want, 1000), 1000);
+    assert_int_equal(pt_split_csv(csv, want, 1000), 1000);
     pinky_property_filter f;
     pinky_property_filter_init(&f);
     f.limit = 64;
@@ -694,7 +658,7 @@ static void test_property_pagination(void **state)
         pages++;
         for (size_t i = 0; i < p->count; i++) {
             assert_true(seen < 1000);
-            assert_string_equal(uid_str(&p->items[i]->id), want[seen]);
+            assert_string_equal(pt_uuid_str(&p->items[i]->id), want[seen]);
             assert_int_equal(p->items[i]->user_id, uid);
             seen++;
         }
@@ -751,7 +715,7 @@ static void test_transaction_round_trip(void **state)
     pinky_db *db = pt_db();
     int32_t uid = pt_user();
     pinky_uuid pid = make_property(uid, "ACTIVE", NULL);
-    char *type50 = repeat("€", 50);
+    char *type50 = pt_repeat("€", 50);
     pinky_property_transaction t;
     pinky_property_transaction_init(&t);
     t.property_id = pid;
@@ -777,11 +741,11 @@ static void test_transaction_round_trip(void **state)
     assert_string_equal(out->timeline, "[]");
     assert_string_equal(out->metadata, t.metadata);
     assert_int_equal(out->created_at, out->updated_at);
-    const char *id = uid_str(&out->id);
+    const char *id = pt_uuid_str(&out->id);
     assert_int_equal(pt_num("SELECT count(*) FROM property_transactions WHERE id = '%s' "
                             "AND amount::text = '9999999999999.99' AND transaction_date = 'infinity' "
                             "AND char_length(transaction_type) = 50 AND parties->0->>'role' = 'buyer' "
-                            "AND metadata->>'escrow' = 'true' AND property_id = '%s'", id, uid_str(&pid)), 1);
+                            "AND metadata->>'escrow' = 'true' AND property_id = '%s'", id, pt_uuid_str(&pid)), 1);
     pinky_property_transaction *g = NULL;
     pt_ok(pinky_property_transaction_get(db, uid, &out->id, &g));
     assert_string_equal(g->transaction_type, type50);
@@ -801,7 +765,7 @@ static void test_transaction_round_trip(void **state)
     assert_int_equal(neg->amount.value, -1);
     assert_int_equal(neg->transaction_date.value, PINKY_TIME_NEG_INFINITY);
     assert_int_equal(pt_num("SELECT count(*) FROM property_transactions WHERE id = '%s' AND amount::text = '-0.01' "
-                            "AND transaction_date = '-infinity'", uid_str(&neg->id)), 1);
+                            "AND transaction_date = '-infinity'", pt_uuid_str(&neg->id)), 1);
     pinky_time when;
     pt_ok(pinky_time_from_utc(1999, 12, 31, 23, 59, 59, 999999, &when));
 
@@ -823,7 +787,7 @@ static void test_transaction_round_trip(void **state)
     assert_true(upd->updated_at > neg->updated_at);
     char *s = pt_str("SELECT to_char(transaction_date AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || ' ' || "
                      "status || ' ' || amount || ' ' || transaction_type || ' ' || (metadata IS NULL) "
-                     "FROM property_transactions WHERE id = '%s'", uid_str(&neg->id));
+                     "FROM property_transactions WHERE id = '%s'", pt_uuid_str(&neg->id));
     assert_string_equal(s, "1999-12-31 23:59:59.999999 CLOSED -0.01 REFUND true");
     free(s);
     ch.status = "STALE";
@@ -831,7 +795,7 @@ static void test_transaction_round_trip(void **state)
                                                 &neg->updated_at, NULL),
               PINKY_CONFLICT);
     pt_error_names("updated_at");
-    s = pt_str("SELECT status FROM property_transactions WHERE id = '%s'", uid_str(&neg->id));
+    s = pt_str("SELECT status FROM property_transactions WHERE id = '%s'", pt_uuid_str(&neg->id));
     assert_string_equal(s, "CLOSED");
     free(s);
     /* clear amount and date */
@@ -844,7 +808,7 @@ static void test_transaction_round_trip(void **state)
     assert_false(cl->amount.is_set);
     assert_false(cl->transaction_date.is_set);
     assert_int_equal(pt_num("SELECT count(*) FROM property_transactions WHERE id = '%s' AND amount IS NULL "
-                            "AND transaction_date IS NULL AND status = 'CLOSED'", uid_str(&neg->id)), 1);
+                            "AND transaction_date IS NULL AND status = 'CLOSED'", pt_uuid_str(&neg->id)), 1);
     pinky_property_transaction_free(cl);
     pinky_property_transaction_free(upd);
 
@@ -863,7 +827,7 @@ static void test_transaction_round_trip(void **state)
     assert_null(min->metadata);
     assert_int_equal(pt_num("SELECT count(*) FROM property_transactions WHERE id = '%s' AND amount IS NULL "
                             "AND transaction_date IS NULL AND parties IS NULL AND documents IS NULL "
-                            "AND timeline IS NULL AND metadata IS NULL", uid_str(&min->id)), 1);
+                            "AND timeline IS NULL AND metadata IS NULL", pt_uuid_str(&min->id)), 1);
     pt_ok(pinky_property_transaction_delete(db, uid, &min->id));
     pt_status(pinky_property_transaction_get(db, uid, &min->id, &g), PINKY_NOT_FOUND);
     pt_status(pinky_property_transaction_delete(db, uid, &min->id), PINKY_NOT_FOUND);
@@ -888,7 +852,7 @@ static void test_transaction_bad_input(void **state)
     pt_ok(pinky_property_transaction_create(db, uid, &t, &keep));
     long long before = n_transactions();
 
-    char *long51 = repeat("é", 51);
+    char *long51 = pt_repeat("é", 51);
     struct { const char *type, *status; int64_t amount; bool amount_set; const char *json; int json_slot;
              const char *field; } bad[] = {
         {NULL, "OPEN", 0, false, NULL, 0, "transaction_type"},
@@ -959,7 +923,7 @@ static void test_transaction_bad_input(void **state)
 
     assert_int_equal(n_transactions(), before);
     assert_int_equal(pt_num("SELECT count(*) FROM property_transactions WHERE id = '%s' AND status = 'OPEN' "
-                            "AND amount IS NULL AND updated_at = created_at", uid_str(&keep->id)), 1);
+                            "AND amount IS NULL AND updated_at = created_at", pt_uuid_str(&keep->id)), 1);
     pinky_property_transaction_free(keep);
     free(long51);
 }
@@ -991,15 +955,15 @@ static void test_transaction_order(void **state)
     pt_exec("INSERT INTO property_transactions (property_id, transaction_type, status, transaction_date) "
             "SELECT CASE WHEN g %% 2 = 0 THEN '%s'::uuid ELSE '%s'::uuid END, 'SALE', 'OPEN', "
             "CASE WHEN g %% 6 = 0 THEN NULL ELSE timestamptz '2021-01-01 00:00:00+00' + (g %% 13) * interval '1 day' END "
-            "FROM generate_series(1, 700) g", uid_str(&p2), uid_str(&p3));
+            "FROM generate_series(1, 700) g", pt_uuid_str(&p2), pt_uuid_str(&p3));
     pt_exec("INSERT INTO property_transactions (property_id, transaction_type, status) "
-            "SELECT '%s', 'SALE', 'OPEN' FROM generate_series(1, 50)", uid_str(&po));
+            "SELECT '%s', 'SALE', 'OPEN' FROM generate_series(1, 50)", pt_uuid_str(&po));
 
     /* one property's transactions: date order, undated last, paginated */
     char *csv = pt_str("SELECT string_agg(id::text, ',' ORDER BY COALESCE(transaction_date, 'infinity'), id) "
-                       "FROM property_transactions WHERE property_id = '%s'", uid_str(&p1));
+                       "FROM property_transactions WHERE property_id = '%s'", pt_uuid_str(&p1));
     static char *want[1000];
-    assert_int_equal(split_csv(csv, want, 1000), 300);
+    assert_int_equal(pt_split_csv(csv, want, 1000), 300);
     pinky_property_transaction_filter f;
     pinky_property_transaction_filter_init(&f);
     f.property_id = pinky_uuid_val(&p1);
@@ -1015,7 +979,7 @@ static void test_transaction_order(void **state)
         for (size_t i = 0; i < p->count; i++) {
             pinky_property_transaction *t = p->items[i];
             assert_true(seen < 300);
-            assert_string_equal(uid_str(&t->id), want[seen]);
+            assert_string_equal(pt_uuid_str(&t->id), want[seen]);
             assert_true(pinky_uuid_equal(&t->property_id, &p1));
             if (!t->transaction_date.is_set) {
                 undated++;
@@ -1040,7 +1004,7 @@ static void test_transaction_order(void **state)
     /* all 1000 of the user's: (property_id, date, id) */
     csv = pt_str("SELECT string_agg(t.id::text, ',' ORDER BY t.property_id, COALESCE(t.transaction_date, 'infinity'), t.id) "
                  "FROM property_transactions t JOIN properties p ON p.id = t.property_id WHERE p.user_id = %d", uid);
-    assert_int_equal(split_csv(csv, want, 1000), 1000);
+    assert_int_equal(pt_split_csv(csv, want, 1000), 1000);
     pinky_property_transaction_filter_init(&f);
     f.limit = 64;
     seen = 0;
@@ -1053,7 +1017,7 @@ static void test_transaction_order(void **state)
         pages++;
         for (size_t i = 0; i < p->count; i++) {
             assert_true(seen < 1000);
-            assert_string_equal(uid_str(&p->items[i]->id), want[seen]);
+            assert_string_equal(pt_uuid_str(&p->items[i]->id), want[seen]);
             seen++;
         }
         free(cursor);
@@ -1079,7 +1043,7 @@ static void test_transaction_order(void **state)
     long long expect = pt_num("SELECT count(*) FROM property_transactions WHERE property_id = '%s' "
                               "AND status = 'OPEN' AND transaction_type = 'SALE' "
                               "AND transaction_date >= timestamptz '2022-05-01 12:00:00+00' - interval '20 days' "
-                              "AND transaction_date < '2022-05-01 12:00:00+00'", uid_str(&p1));
+                              "AND transaction_date < '2022-05-01 12:00:00+00'", pt_uuid_str(&p1));
     assert_true(expect > 0);
     assert_int_equal(p->count, expect);
     for (size_t i = 0; i < p->count; i++) {

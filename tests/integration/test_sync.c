@@ -9,26 +9,6 @@
 
 /* ---- helpers ---- */
 
-static char *repeat(const char *unit, int n)
-{
-    size_t u = strlen(unit);
-    char *s = malloc(u * (size_t)n + 1);
-    for (int i = 0; i < n; i++)
-        memcpy(s + u * (size_t)i, unit, u);
-    s[u * (size_t)n] = '\0';
-    return s;
-}
-
-/* Canonical text of a uuid; a small ring of static buffers. */
-static const char *U(const pinky_uuid *u)
-{
-    static char bufs[8][PINKY_UUID_STRLEN];
-    static int next;
-    char *b = bufs[next++ % 8];
-    pinky_uuid_format(u, b);
-    return b;
-}
-
 static void assert_no_secret(const char *secret)
 {
     const pinky_error *e = pinky_error_last();
@@ -125,7 +105,7 @@ static int walk_pages(const lister *l, int32_t user, const void *filter, const c
         for (size_t i = 0; i < p->count; i++) {
             assert_true(seen < nwant);
             const pinky_uuid *id = (const pinky_uuid *)((const char *)p->items[i] + l->id_offset);
-            assert_string_equal(U(id), want[seen]);
+            assert_string_equal(pt_uuid_str(id), want[seen]);
             seen++;
         }
         free(cursor);
@@ -159,7 +139,7 @@ static pinky_uuid new_connection(int32_t user, const char *name)
 
 static long long count_where(const char *table, const char *col, const pinky_uuid *id)
 {
-    return pt_num("SELECT count(*) FROM %s WHERE %s = '%s'", table, col, U(id));
+    return pt_num("SELECT count(*) FROM %s WHERE %s = '%s'", table, col, pt_uuid_str(id));
 }
 
 /* ---- enums ---- */
@@ -222,8 +202,8 @@ static void test_connection_round_trip(void **state)
     (void)state;
     pinky_db *db = pt_db();
     int32_t uid = pt_user();
-    char *name = repeat("é", 255);
-    char *status = repeat("ß", 50);
+    char *name = pt_repeat("é", 255);
+    char *status = pt_repeat("ß", 50);
     pinky_platform_connection c;
     pinky_platform_connection_init(&c);
     c.id.bytes[0] = 0xAA;  /* ignored */
@@ -279,7 +259,7 @@ static void test_connection_round_trip(void **state)
     pinky_platform_connection_free(got);
 
     /* through SQL */
-    const char *id = U(&out->id);
+    const char *id = pt_uuid_str(&out->id);
     char *s = pt_str("SELECT name FROM platform_connections WHERE id = '%s'", id);
     assert_string_equal(s, name);
     free(s);
@@ -317,7 +297,7 @@ static void test_connection_round_trip(void **state)
     assert_null(d->metadata);
     assert_false(d->last_sync_date.is_set);
     assert_string_equal(d->credentials, "null");
-    const char *did = U(&d->id);
+    const char *did = pt_uuid_str(&d->id);
     assert_int_equal(pt_num("SELECT (is_enabled AND NOT sync_on_startup AND NOT sync_on_schedule AND sync_direction IS NULL AND sync_interval IS NULL AND metadata IS NULL AND last_sync_date IS NULL AND status = 'DISCONNECTED')::int FROM platform_connections WHERE id = '%s'", did), 1);
 
     /* edge values the other way */
@@ -336,7 +316,7 @@ static void test_connection_round_trip(void **state)
     assert_int_equal(eo->sync_interval.value, INT32_MIN);
     assert_true(eo->last_sync_date.value == PINKY_TIME_NEG_INFINITY);
     assert_string_equal(eo->status, "");
-    assert_int_equal(pt_num("SELECT (last_sync_date = '-infinity' AND status = '')::int FROM platform_connections WHERE id = '%s'", U(&eo->id)), 1);
+    assert_int_equal(pt_num("SELECT (last_sync_date = '-infinity' AND status = '')::int FROM platform_connections WHERE id = '%s'", pt_uuid_str(&eo->id)), 1);
 
     /* update two fields and clear two; the rest stay; updated_at moves */
     pinky_platform_connection ch;
@@ -433,9 +413,9 @@ static void test_connection_bad_input(void **state)
     pinky_uuid existing = new_connection(uid, "keep");
     pinky_uuid scratch = new_connection(uid, "scratch");
     long long before = pt_num("SELECT count(*) FROM platform_connections");
-    char *snap = pt_str("SELECT row_to_json(p)::text FROM platform_connections p WHERE id = '%s'", U(&existing));
-    char *long255 = repeat("é", 256);
-    char *long51 = repeat("é", 51);
+    char *snap = pt_str("SELECT row_to_json(p)::text FROM platform_connections p WHERE id = '%s'", pt_uuid_str(&existing));
+    char *long255 = pt_repeat("é", 256);
+    char *long51 = pt_repeat("é", 51);
 
     pinky_platform_connection ok;
     pinky_platform_connection_init(&ok);
@@ -574,7 +554,7 @@ static void test_connection_bad_input(void **state)
     pt_ok(pinky_platform_connection_update(db, uid, &scratch, &c, PINKY_PLATFORM_CONNECTION_STATUS, NULL, &u));
     assert_null(u->status); /* nullable: cleared */
     pinky_platform_connection_free(u);
-    assert_int_equal(pt_num("SELECT (status IS NULL AND name = 'scratch')::int FROM platform_connections WHERE id = '%s'", U(&scratch)), 1);
+    assert_int_equal(pt_num("SELECT (status IS NULL AND name = 'scratch')::int FROM platform_connections WHERE id = '%s'", pt_uuid_str(&scratch)), 1);
 
     /* filters and cursors */
     pinky_platform_connection_filter f;
@@ -604,7 +584,7 @@ static void test_connection_bad_input(void **state)
 
     /* nothing changed */
     assert_int_equal(pt_num("SELECT count(*) FROM platform_connections"), before);
-    char *snap2 = pt_str("SELECT row_to_json(p)::text FROM platform_connections p WHERE id = '%s'", U(&existing));
+    char *snap2 = pt_str("SELECT row_to_json(p)::text FROM platform_connections p WHERE id = '%s'", pt_uuid_str(&existing));
     assert_string_equal(snap2, snap);
     free(snap);
     free(snap2);
@@ -637,7 +617,7 @@ static void test_connection_tenancy(void **state)
     assert_null(pg->next_cursor);
     pinky_platform_connection_page_free(pg);
     /* alice's row is untouched and still hers */
-    char *s = pt_str("SELECT name || '|' || credentials::text || '|' || user_id FROM platform_connections WHERE id = '%s'", U(&id));
+    char *s = pt_str("SELECT name || '|' || credentials::text || '|' || user_id FROM platform_connections WHERE id = '%s'", pt_uuid_str(&id));
     char want[128];
     snprintf(want, sizeof want, "alice's|{}|%d", alice);
     assert_string_equal(s, want);
@@ -779,11 +759,11 @@ static void test_operation_round_trip(void **state)
     assert_string_equal(got->conflict_items, o.conflict_items);
     pinky_sync_operation_free(got);
 
-    const char *id = U(&out->id);
+    const char *id = pt_uuid_str(&out->id);
     assert_int_equal(pt_num("SELECT (connection_id = '%s' AND status = 'CONFLICT' AND start_time = '-infinity' "
                             "AND end_time = 'infinity' AND items_processed = 2147483647 AND items_total = -2147483648 "
                             "AND bytes_transferred = 9223372036854775807)::int FROM sync_operations WHERE id = '%s'",
-                            U(&conn), id), 1);
+                            pt_uuid_str(&conn), id), 1);
     char *s = pt_str("SELECT errors->0->>'message' FROM sync_operations WHERE id = '%s'", id);
     assert_string_equal(s, "Zugriff verweigert ✗");
     free(s);
@@ -809,7 +789,7 @@ static void test_operation_round_trip(void **state)
     assert_int_equal(d->bytes_transferred.value, 0);
     assert_null(d->errors);
     assert_null(d->conflict_items);
-    const char *did = U(&d->id);
+    const char *did = pt_uuid_str(&d->id);
     assert_int_equal(pt_num("SELECT (extract(epoch FROM start_time) * 1000000)::bigint FROM sync_operations WHERE id = '%s'", did),
                      d->start_time.value);
     assert_int_equal(pt_num("SELECT (end_time IS NULL AND items_processed = 0 AND items_total IS NULL AND bytes_transferred = 0 "
@@ -843,7 +823,7 @@ static void test_operation_round_trip(void **state)
     assert_true(pinky_uuid_equal(&upd->connection_id, &conn));
     assert_int_equal(pt_num("SELECT (connection_id = '%s' AND conflict_items IS NULL AND status = 'COMPLETED' "
                             "AND bytes_transferred = 5000000000 AND end_time - start_time = interval '1.5 seconds')::int "
-                            "FROM sync_operations WHERE id = '%s'", U(&conn), did), 1);
+                            "FROM sync_operations WHERE id = '%s'", pt_uuid_str(&conn), did), 1);
 
     /* start_time can be moved, not cleared; nullable fields clear */
     pinky_sync_operation_init(&ch);
@@ -902,7 +882,7 @@ static void test_operation_bad_input(void **state)
     pinky_sync_operation *keep = NULL;
     pt_ok(pinky_sync_operation_create(db, uid, &ok, &keep));
     long long before = pt_num("SELECT count(*) FROM sync_operations");
-    char *snap = pt_str("SELECT row_to_json(o)::text FROM sync_operations o WHERE id = '%s'", U(&keep->id));
+    char *snap = pt_str("SELECT row_to_json(o)::text FROM sync_operations o WHERE id = '%s'", pt_uuid_str(&keep->id));
 
     pinky_sync_operation o;
     pinky_sync_operation *out = NULL;
@@ -957,7 +937,7 @@ static void test_operation_bad_input(void **state)
     pt_error_names("cursor");
 
     assert_int_equal(pt_num("SELECT count(*) FROM sync_operations"), before);
-    char *snap2 = pt_str("SELECT row_to_json(o)::text FROM sync_operations o WHERE id = '%s'", U(&keep->id));
+    char *snap2 = pt_str("SELECT row_to_json(o)::text FROM sync_operations o WHERE id = '%s'", pt_uuid_str(&keep->id));
     assert_string_equal(snap2, snap);
     free(snap);
     free(snap2);
@@ -1011,7 +991,7 @@ static void test_operation_tenancy(void **state)
     assert_int_equal(pg->count, 1);
     pinky_sync_operation_page_free(pg);
 
-    assert_int_equal(pt_num("SELECT (status = 'PENDING')::int FROM sync_operations WHERE id = '%s'", U(&op->id)), 1);
+    assert_int_equal(pt_num("SELECT (status = 'PENDING')::int FROM sync_operations WHERE id = '%s'", pt_uuid_str(&op->id)), 1);
     pinky_sync_operation_free(op);
 }
 
@@ -1026,8 +1006,8 @@ static void test_operation_pagination(void **state)
             "(ARRAY['PENDING','IN_PROGRESS','COMPLETED','FAILED','CONFLICT'])[1 + g %% 5], "
             "'2024-03-01 00:00:00+00'::timestamptz + (g / 5) * interval '1 minute' "
             "FROM generate_series(1, 1000) g",
-            U(&a), U(&b));
-    pt_exec("INSERT INTO sync_operations (connection_id, status) SELECT '%s', 'PENDING' FROM generate_series(1, 50)", U(&x));
+            pt_uuid_str(&a), pt_uuid_str(&b));
+    pt_exec("INSERT INTO sync_operations (connection_id, status) SELECT '%s', 'PENDING' FROM generate_series(1, 50)", pt_uuid_str(&x));
     size_t n = 0;
     char **want = sql_ids(&n, "SELECT o.id FROM sync_operations o JOIN platform_connections c ON c.id = o.connection_id "
                               "WHERE c.user_id = %d ORDER BY o.start_time, o.id", uid);
@@ -1040,7 +1020,7 @@ static void test_operation_pagination(void **state)
 
     /* by connection (the index's leading column) */
     f.connection_id = pinky_uuid_val(&a);
-    want = sql_ids(&n, "SELECT id FROM sync_operations WHERE connection_id = '%s' ORDER BY start_time, id", U(&a));
+    want = sql_ids(&n, "SELECT id FROM sync_operations WHERE connection_id = '%s' ORDER BY start_time, id", pt_uuid_str(&a));
     assert_int_equal(n, 700);
     assert_int_equal(walk_pages(&OPS, uid, &f, &f.cursor, 64, want, n), 11);
     free_ids(want, n);
@@ -1050,7 +1030,7 @@ static void test_operation_pagination(void **state)
     f.limit = 25;
     f.connection_id = pinky_uuid_val(&b);
     f.status = PINKY_SYNC_STATUS_FAILED;
-    want = sql_ids(&n, "SELECT id FROM sync_operations WHERE connection_id = '%s' AND status = 'FAILED' ORDER BY start_time, id", U(&b));
+    want = sql_ids(&n, "SELECT id FROM sync_operations WHERE connection_id = '%s' AND status = 'FAILED' ORDER BY start_time, id", pt_uuid_str(&b));
     assert_true(n > 0);
     walk_pages(&OPS, uid, &f, &f.cursor, 25, want, n);
     free_ids(want, n);
@@ -1080,8 +1060,8 @@ static void test_item_round_trip(void **state)
     pinky_db *db = pt_db();
     int32_t uid = pt_user();
     pinky_uuid conn = new_connection(uid, "items");
-    char *mime = repeat("é", 255);
-    char *hash = repeat("f", 255);
+    char *mime = pt_repeat("é", 255);
+    char *hash = pt_repeat("f", 255);
     pinky_sync_item it;
     pinky_sync_item_init(&it);
     it.connection_id = conn;
@@ -1123,7 +1103,7 @@ static void test_item_round_trip(void **state)
     assert_int_equal(got->updated_at, out->updated_at);
     pinky_sync_item_free(got);
 
-    const char *id = U(&out->id);
+    const char *id = pt_uuid_str(&out->id);
     char *s = pt_str("SELECT path FROM sync_items WHERE id = '%s'", id);
     assert_string_equal(s, it.path);
     free(s);
@@ -1151,7 +1131,7 @@ static void test_item_round_trip(void **state)
     assert_false(d->remote_modified.is_set);
     assert_false(d->last_synced.is_set);
     assert_int_equal(d->conflict_resolution, 0);
-    const char *did = U(&d->id);
+    const char *did = pt_uuid_str(&d->id);
     assert_int_equal(pt_num("SELECT (is_directory AND sync_status = 'PENDING' AND NOT has_conflict AND size IS NULL "
                             "AND mime_type IS NULL AND hash IS NULL AND local_modified IS NULL AND remote_modified IS NULL "
                             "AND last_synced IS NULL AND conflict_resolution IS NULL)::int FROM sync_items WHERE id = '%s'", did), 1);
@@ -1303,7 +1283,7 @@ static void test_item_upsert(void **state)
     assert_int_equal(second->remote_modified.value, 1700000000000000);
     assert_false(second->has_conflict.value);
     assert_int_equal(count_where("sync_items", "connection_id", &conn), 1);
-    const char *id = U(&first->id);
+    const char *id = pt_uuid_str(&first->id);
     assert_int_equal(pt_num("SELECT (size = 2048 AND hash = 'h2' AND mime_type = 'text/markdown' AND sync_status = 'SYNCED' "
                             "AND remote_modified = to_timestamp(1700000000) AND last_synced = to_timestamp(1700000000.5) "
                             "AND created_at < updated_at)::int FROM sync_items WHERE id = '%s'", id), 1);
@@ -1373,8 +1353,8 @@ static void test_item_bad_input(void **state)
     pt_ok(pinky_sync_item_create(db, uid, &ok, &keep));
     ok.path = "a/c";
     long long before = pt_num("SELECT count(*) FROM sync_items");
-    char *snap = pt_str("SELECT row_to_json(s)::text FROM sync_items s WHERE id = '%s'", U(&keep->id));
-    char *long256 = repeat("ü", 256);
+    char *snap = pt_str("SELECT row_to_json(s)::text FROM sync_items s WHERE id = '%s'", pt_uuid_str(&keep->id));
+    char *long256 = pt_repeat("ü", 256);
 
     pinky_sync_item it;
     pinky_sync_item *out = NULL;
@@ -1440,7 +1420,7 @@ static void test_item_bad_input(void **state)
     pt_error_names("cursor");
 
     assert_int_equal(pt_num("SELECT count(*) FROM sync_items"), before);
-    char *snap2 = pt_str("SELECT row_to_json(s)::text FROM sync_items s WHERE id = '%s'", U(&keep->id));
+    char *snap2 = pt_str("SELECT row_to_json(s)::text FROM sync_items s WHERE id = '%s'", pt_uuid_str(&keep->id));
     assert_string_equal(snap2, snap);
     free(snap);
     free(snap2);
@@ -1491,7 +1471,7 @@ static void test_item_tenancy(void **state)
     assert_int_equal(pg->count, 1);
     assert_string_equal(pg->items[0]->hash, "abc");
     pinky_sync_item_page_free(pg);
-    assert_int_equal(pt_num("SELECT (hash = 'abc')::int FROM sync_items WHERE id = '%s'", U(&item->id)), 1);
+    assert_int_equal(pt_num("SELECT (hash = 'abc')::int FROM sync_items WHERE id = '%s'", pt_uuid_str(&item->id)), 1);
     pinky_sync_item_free(item);
 }
 
@@ -1508,8 +1488,8 @@ static void test_item_pagination(void **state)
             "CASE WHEN g %% 11 = 0 THEN NULL ELSE g %% 3 = 0 END, "
             "'2024-05-01 00:00:00+00'::timestamptz + g * interval '1 second' "
             "FROM generate_series(1, 1000) g",
-            U(&a), U(&b));
-    pt_exec("INSERT INTO sync_items (connection_id, path, is_directory) SELECT '%s', 'docs/' || g, false FROM generate_series(1, 30) g", U(&x));
+            pt_uuid_str(&a), pt_uuid_str(&b));
+    pt_exec("INSERT INTO sync_items (connection_id, path, is_directory) SELECT '%s', 'docs/' || g, false FROM generate_series(1, 30) g", pt_uuid_str(&x));
     size_t n = 0;
     char **want = sql_ids(&n, "SELECT s.id FROM sync_items s JOIN platform_connections c ON c.id = s.connection_id "
                               "WHERE c.user_id = %d ORDER BY s.connection_id, s.path", uid);
@@ -1545,7 +1525,7 @@ static void test_item_pagination(void **state)
         f.has_conflict = cases[k].conflict;
         f.path_prefix = cases[k].prefix;
         char where[512];
-        snprintf(where, sizeof where, cases[k].where, cases[k].conn ? U(cases[k].conn) : "");
+        snprintf(where, sizeof where, cases[k].where, cases[k].conn ? pt_uuid_str(cases[k].conn) : "");
         want = sql_ids(&n, "SELECT s.id FROM sync_items s JOIN platform_connections c ON c.id = s.connection_id "
                            "WHERE c.user_id = %d AND %s ORDER BY s.connection_id, s.path", uid, where);
         if (k < 6)

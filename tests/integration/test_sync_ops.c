@@ -14,15 +14,6 @@
 
 /* ---- helpers ---- */
 
-static const char *U(const pinky_uuid *u)
-{
-    static char bufs[8][PINKY_UUID_STRLEN];
-    static int next;
-    char *b = bufs[next++ % 8];
-    pinky_uuid_format(u, b);
-    return b;
-}
-
 static double now_s(void)
 {
     struct timespec ts;
@@ -67,13 +58,13 @@ static pinky_uuid new_operation(int32_t user, const pinky_uuid *conn, pinky_sync
 
 static char *op_col(const pinky_uuid *op, const char *col)
 {
-    return pt_str("SELECT %s::text FROM sync_operations WHERE id = '%s'", col, U(op));
+    return pt_str("SELECT %s::text FROM sync_operations WHERE id = '%s'", col, pt_uuid_str(op));
 }
 
 static char *item_col(const pinky_uuid *conn, const char *path, const char *col)
 {
     return pt_str("SELECT %s::text FROM sync_items WHERE connection_id = '%s' AND path = '%s'", col,
-                  U(conn), path);
+                  pt_uuid_str(conn), path);
 }
 
 static void assert_col(char *got, const char *want)
@@ -89,7 +80,7 @@ static void assert_col(char *got, const char *want)
 
 static long long items_of(const pinky_uuid *conn)
 {
-    return pt_num("SELECT count(*) FROM sync_items WHERE connection_id = '%s'", U(conn));
+    return pt_num("SELECT count(*) FROM sync_items WHERE connection_id = '%s'", pt_uuid_str(conn));
 }
 
 /* n rows for one connection, path i = printf(fmt, i); local_modified T(1),
@@ -192,7 +183,7 @@ static void test_operation_lifecycle(void **state)
     pt_status(pinky_sync_operation_progress(db, mallory, &op, 30, 1, &out), PINKY_NOT_FOUND);
     assert_col(op_col(&op, "items_processed"), "20");
 
-    assert_col(pt_str("SELECT status FROM platform_connections WHERE id = '%s'", U(&conn)),
+    assert_col(pt_str("SELECT status FROM platform_connections WHERE id = '%s'", pt_uuid_str(&conn)),
                "DISCONNECTED");
     pt_ok(pinky_sync_operation_finish(db, uid, &op, PINKY_SYNC_STATUS_COMPLETED,
                                       "[{\"path\": \"a\", \"error\": \"EACCES\"}]", "[]", &out));
@@ -206,7 +197,7 @@ static void test_operation_lifecycle(void **state)
     /* the connection: last_sync_date is the operation's end_time, status CONNECTED */
     assert_int_equal(pt_num("SELECT count(*) FROM platform_connections c JOIN sync_operations o "
                             "ON o.connection_id = c.id WHERE o.id = '%s' AND c.last_sync_date = o.end_time "
-                            "AND c.status = 'CONNECTED'", U(&op)), 1);
+                            "AND c.status = 'CONNECTED'", pt_uuid_str(&op)), 1);
     pinky_platform_connection *pc = NULL;
     pt_ok(pinky_platform_connection_get(db, uid, &conn, &pc));
     assert_true(pc->last_sync_date.is_set);
@@ -253,11 +244,11 @@ static void test_operation_finish_statuses(void **state)
         assert_int_equal(out->status, cases[k].final);
         assert_null(out->errors);
         pinky_sync_operation_free(out);
-        assert_col(pt_str("SELECT status FROM platform_connections WHERE id = '%s'", U(&conn)),
+        assert_col(pt_str("SELECT status FROM platform_connections WHERE id = '%s'", pt_uuid_str(&conn)),
                    cases[k].conn_status);
         assert_int_equal(pt_num("SELECT count(*) FROM platform_connections c, sync_operations o "
                                 "WHERE c.id = '%s' AND o.id = '%s' AND c.last_sync_date = o.end_time",
-                                U(&conn), U(&op)), 1);
+                                pt_uuid_str(&conn), pt_uuid_str(&op)), 1);
     }
 
     pinky_uuid op = new_operation(uid, &conn, PINKY_SYNC_STATUS_PENDING);
@@ -266,7 +257,7 @@ static void test_operation_finish_statuses(void **state)
                                       &(pinky_sync_operation){.struct_size = sizeof(pinky_sync_operation),
                                                               .errors = "[\"kept\"]"},
                                       PINKY_SYNC_OPERATION_ERRORS, NULL, NULL));
-    char *conn_before = pt_str("SELECT concat(status, last_sync_date, updated_at) FROM platform_connections WHERE id = '%s'", U(&conn));
+    char *conn_before = pt_str("SELECT concat(status, last_sync_date, updated_at) FROM platform_connections WHERE id = '%s'", pt_uuid_str(&conn));
     pinky_sync_operation *out = NULL;
     /* not a final status, or not a status at all */
     const pinky_sync_status bad[] = {PINKY_SYNC_STATUS_PENDING, PINKY_SYNC_STATUS_IN_PROGRESS, 0, 6,
@@ -291,7 +282,7 @@ static void test_operation_finish_statuses(void **state)
               PINKY_NOT_FOUND);
     assert_col(op_col(&op, "status"), "IN_PROGRESS");
     assert_col(op_col(&op, "end_time"), NULL);
-    assert_col(pt_str("SELECT concat(status, last_sync_date, updated_at) FROM platform_connections WHERE id = '%s'", U(&conn)),
+    assert_col(pt_str("SELECT concat(status, last_sync_date, updated_at) FROM platform_connections WHERE id = '%s'", pt_uuid_str(&conn)),
                conn_before);
     free(conn_before);
 
@@ -301,14 +292,14 @@ static void test_operation_finish_statuses(void **state)
     pt_ok(pinky_sync_operation_finish(tx, uid, &op, PINKY_SYNC_STATUS_FAILED, NULL, "[\"x\"]", NULL));
     pt_ok(pinky_db_rollback(tx));
     assert_col(op_col(&op, "status"), "IN_PROGRESS");
-    assert_col(pt_str("SELECT status FROM platform_connections WHERE id = '%s'", U(&conn)), "CONNECTED");
+    assert_col(pt_str("SELECT status FROM platform_connections WHERE id = '%s'", pt_uuid_str(&conn)), "CONNECTED");
 
     /* NULL errors keeps what was recorded */
     pt_ok(pinky_sync_operation_finish(db, uid, &op, PINKY_SYNC_STATUS_FAILED, NULL, "[\"b.txt\"]", &out));
     assert_string_equal(out->errors, "[\"kept\"]");
     assert_string_equal(out->conflict_items, "[\"b.txt\"]");
     pinky_sync_operation_free(out);
-    assert_col(pt_str("SELECT status FROM platform_connections WHERE id = '%s'", U(&conn)), "ERROR");
+    assert_col(pt_str("SELECT status FROM platform_connections WHERE id = '%s'", pt_uuid_str(&conn)), "ERROR");
 }
 
 typedef struct race {
@@ -357,11 +348,11 @@ static void test_operation_finish_race(void **state)
         assert_int_equal(loser->got, PINKY_INVALID);
         assert_non_null(strstr(loser->message, "status"));
         assert_col(op_col(&op, "status"), pinky_sync_status_str(winner->final));
-        assert_col(pt_str("SELECT status FROM platform_connections WHERE id = '%s'", U(&conn)),
+        assert_col(pt_str("SELECT status FROM platform_connections WHERE id = '%s'", pt_uuid_str(&conn)),
                    winner->final == PINKY_SYNC_STATUS_COMPLETED ? "CONNECTED" : "ERROR");
         assert_int_equal(pt_num("SELECT count(*) FROM platform_connections c, sync_operations o "
                                 "WHERE c.id = '%s' AND o.id = '%s' AND c.last_sync_date = o.end_time",
-                                U(&conn), U(&op)), 1);
+                                pt_uuid_str(&conn), pt_uuid_str(&op)), 1);
     }
     pthread_barrier_destroy(&barrier);
 }
@@ -443,7 +434,7 @@ static void test_upsert_many_basic(void **state)
     assert_col(item_col(&conn, "docs/file-0001.txt", "id"), id1);
     assert_col(item_col(&conn, "docs/file-0001.txt", "created_at"), created1);
     assert_int_equal(pt_num("SELECT count(*) FROM sync_items WHERE connection_id = '%s' AND updated_at > created_at",
-                            U(&conn)), 200);
+                            pt_uuid_str(&conn)), 200);
     free(id1);
     free(created1);
     batch_free(&u);
@@ -569,15 +560,15 @@ static void test_upsert_many_same_as_upsert(void **state)
                        "sync_status, last_synced, has_conflict, conflict_resolution";
     assert_int_equal(pt_num("SELECT count(*) FROM (SELECT %s FROM sync_items WHERE connection_id = '%s' "
                             "EXCEPT SELECT %s FROM sync_items WHERE connection_id = '%s') d",
-                            cols, U(&a), cols, U(&b)), 0);
+                            cols, pt_uuid_str(&a), cols, pt_uuid_str(&b)), 0);
     assert_int_equal(pt_num("SELECT count(*) FROM (SELECT %s FROM sync_items WHERE connection_id = '%s' "
                             "EXCEPT SELECT %s FROM sync_items WHERE connection_id = '%s') d",
-                            cols, U(&b), cols, U(&a)), 0);
+                            cols, pt_uuid_str(&b), cols, pt_uuid_str(&a)), 0);
     assert_int_equal(items_of(&a), N);
     /* the mixed batch really mixed: some statuses kept, some written */
-    assert_true(pt_num("SELECT count(*) FROM sync_items WHERE connection_id = '%s' AND sync_status = 'SYNCED'", U(&a)) > 0);
-    assert_true(pt_num("SELECT count(*) FROM sync_items WHERE connection_id = '%s' AND sync_status = 'FAILED'", U(&a)) > 0);
-    assert_true(pt_num("SELECT count(*) FROM sync_items WHERE connection_id = '%s' AND has_conflict", U(&a)) > 0);
+    assert_true(pt_num("SELECT count(*) FROM sync_items WHERE connection_id = '%s' AND sync_status = 'SYNCED'", pt_uuid_str(&a)) > 0);
+    assert_true(pt_num("SELECT count(*) FROM sync_items WHERE connection_id = '%s' AND sync_status = 'FAILED'", pt_uuid_str(&a)) > 0);
+    assert_true(pt_num("SELECT count(*) FROM sync_items WHERE connection_id = '%s' AND has_conflict", pt_uuid_str(&a)) > 0);
 
     /* batches where every row, or no row, sets sync_status and has_conflict */
     for (int all = 0; all < 2; all++) {
@@ -593,9 +584,9 @@ static void test_upsert_many_same_as_upsert(void **state)
         }
         assert_int_equal(pt_num("SELECT count(*) FROM (SELECT %s FROM sync_items WHERE connection_id = '%s' "
                                 "EXCEPT SELECT %s FROM sync_items WHERE connection_id = '%s') d",
-                                cols, U(&a), cols, U(&b)), 0);
+                                cols, pt_uuid_str(&a), cols, pt_uuid_str(&b)), 0);
         assert_int_equal(pt_num("SELECT count(*) FROM sync_items WHERE connection_id = '%s' AND sync_status = 'SYNCING'",
-                                U(&a)), all ? N : 0);
+                                pt_uuid_str(&a)), all ? N : 0);
     }
 }
 
@@ -633,7 +624,7 @@ static void test_upsert_many_defaults(void **state)
     it.path = "bare-single";
     pt_ok(pinky_sync_item_upsert(db, uid, &it, NULL));
     assert_int_equal(pt_num("SELECT count(DISTINCT (sync_status, has_conflict)) FROM sync_items WHERE connection_id = '%s'",
-                            U(&conn)), 1);
+                            pt_uuid_str(&conn)), 1);
 }
 
 static void test_upsert_many_bad_input(void **state)
@@ -769,10 +760,10 @@ static void test_upsert_many_large(void **state)
     printf("  upsert_many 20000 rows: insert %.3f s, re-upsert %.3f s\n", t1 - t0, t2 - t1);
     assert_int_equal(res.updated, 20000);
     assert_int_equal(items_of(&conn), 20000);
-    assert_int_equal(pt_num("SELECT sum(size) FROM sync_items WHERE connection_id = '%s'", U(&conn)),
+    assert_int_equal(pt_num("SELECT sum(size) FROM sync_items WHERE connection_id = '%s'", pt_uuid_str(&conn)),
                      20000LL * 19999 / 2);
     assert_int_equal(pt_num("SELECT count(*) FROM sync_items WHERE connection_id = '%s' AND hash = 'h' || size",
-                            U(&conn)), 20000);
+                            pt_uuid_str(&conn)), 20000);
     batch_free(&b);
 }
 
@@ -851,12 +842,12 @@ static void test_detect_changes(void **state)
     assert_int_equal(items_of(&other), 1);
     assert_int_equal(pt_num("SELECT count(*) FROM sync_items WHERE connection_id = '%s' AND sync_status = 'PENDING' "
                             "AND NOT has_conflict AND local_modified = '2024-03-01T01:00Z' AND mime_type IS NOT NULL",
-                            U(&conn)), N);
+                            pt_uuid_str(&conn)), N);
     assert_col(item_col(&conn, b.rows[7].path, "concat_ws('|', is_directory, size, hash)"), "t");
     assert_col(item_col(&conn, b.rows[42].path, "concat_ws('|', is_directory, size, hash)"), "f|42|h42");
 
     /* second identical run: nothing changed, nothing written */
-    char *stamp = pt_str("SELECT max(updated_at)::text FROM sync_items WHERE connection_id = '%s'", U(&conn));
+    char *stamp = pt_str("SELECT max(updated_at)::text FROM sync_items WHERE connection_id = '%s'", pt_uuid_str(&conn));
     t0 = now_s();
     d = detect(uid, &conn, &b, PINKY_SYNC_DIFF_APPLY | PINKY_SYNC_DIFF_PATHS);
     t1 = now_s();
@@ -866,7 +857,7 @@ static void test_detect_changes(void **state)
     assert_int_equal(d->npaths, 0);
     assert_null(d->paths);
     pinky_sync_diff_free(d);
-    assert_col(pt_str("SELECT max(updated_at)::text FROM sync_items WHERE connection_id = '%s'", U(&conn)), stamp);
+    assert_col(pt_str("SELECT max(updated_at)::text FROM sync_items WHERE connection_id = '%s'", pt_uuid_str(&conn)), stamp);
     free(stamp);
 
     /* one hash changes */
@@ -934,10 +925,10 @@ static void test_detect_changes(void **state)
     assert_counts(d, 0, 0, 0, N, 0);
     pinky_sync_diff_free(d);
     assert_int_equal(pt_num("SELECT count(*) FROM sync_items WHERE connection_id = '%s' AND local_modified IS NULL "
-                            "AND sync_status = 'PENDING'", U(&conn)), N);
+                            "AND sync_status = 'PENDING'", pt_uuid_str(&conn)), N);
     assert_int_equal(items_of(&other), 1);
     assert_col(pt_str("SELECT concat_ws('|', local_modified IS NULL, sync_status) FROM sync_items "
-                      "WHERE connection_id = '%s'", U(&other)), "f|PENDING");
+                      "WHERE connection_id = '%s'", pt_uuid_str(&other)), "f|PENDING");
     batch_free(&b);
 }
 
@@ -1356,7 +1347,7 @@ static void test_each_million(void **state)
     pt_exec("INSERT INTO sync_items (id, connection_id, path, is_directory, size, local_modified) "
             "SELECT (left(replace('%s', '-', ''), 20) || lpad(to_hex(g), 12, '0'))::uuid, '%s', "
             "'f' || lpad(g::text, 7, '0'), false, g, now() FROM generate_series(1, %zu) g",
-            U(&conn), U(&conn), rows);
+            pt_uuid_str(&conn), pt_uuid_str(&conn), rows);
     /* what autovacuum does soon after a bulk load: without statistics the
        planner may sort the rest of the connection for every page */
     pt_exec("ANALYZE sync_items");
@@ -1384,13 +1375,13 @@ static void test_each_million(void **state)
     assert_int_equal(m.count, rows);
     assert_true(m.in_order);
     assert_true(m.checksum == want);
-    assert_int_equal(pt_num("SELECT sum(size) FROM sync_items WHERE connection_id = '%s'", U(&conn)),
+    assert_int_equal(pt_num("SELECT sum(size) FROM sync_items WHERE connection_id = '%s'", pt_uuid_str(&conn)),
                      (long long)rows * ((long long)rows + 1) / 2);
 #ifndef __SANITIZE_ADDRESS__ /* ASan's quarantine keeps freed memory resident on purpose */
     assert_true(max_after - max_before < 50 * 1024);
     assert_true(m.rss_peak - m.rss_start < 50 * 1024);
 #endif
-    pt_exec("DELETE FROM sync_items WHERE connection_id = '%s'", U(&conn));
+    pt_exec("DELETE FROM sync_items WHERE connection_id = '%s'", pt_uuid_str(&conn));
 }
 
 /* ---- each: the connection dies in the middle ---- */
@@ -1478,7 +1469,7 @@ static void test_each_connection_killed(void **state)
     int32_t uid = pt_user();
     pinky_uuid conn = new_connection(uid, "killed");
     pt_exec("INSERT INTO sync_items (connection_id, path, is_directory) "
-            "SELECT '%s', 'k' || lpad(g::text, 6, '0'), false FROM generate_series(1, 5000) g", U(&conn));
+            "SELECT '%s', 'k' || lpad(g::text, 6, '0'), false FROM generate_series(1, 5000) g", pt_uuid_str(&conn));
     pinky_sync_item_filter f;
     pinky_sync_item_filter_init(&f);
     f.connection_id = pinky_uuid_val(&conn);
@@ -1539,8 +1530,8 @@ static void test_audited(void **state)
     assert_int_equal(out->status, PINKY_SYNC_STATUS_CONFLICT);
     pinky_sync_operation_free(out);
     assert_int_equal(pt_num("SELECT count(*) FROM audit_logs WHERE action = 'platform_connection.sync_finished' "
-                            "AND entity_id = '%s' AND user_id = %d", U(&conn), uid), 1);
-    assert_col(pt_str("SELECT status FROM platform_connections WHERE id = '%s'", U(&conn)), "CONFLICT");
+                            "AND entity_id = '%s' AND user_id = %d", pt_uuid_str(&conn), uid), 1);
+    assert_col(pt_str("SELECT status FROM platform_connections WHERE id = '%s'", pt_uuid_str(&conn)), "CONFLICT");
 
     batch b = batch_new(&conn, 30, "a/%02zu");
     pinky_sync_upsert_result res;
@@ -1555,7 +1546,7 @@ static void test_audited(void **state)
     assert_int_equal(d->gone_count, 10);
     pinky_sync_diff_free(d);
     assert_col(pt_str("SELECT details->>'gone' FROM audit_logs WHERE action = 'platform_connection.detect_changes' "
-                      "AND entity_id = '%s'", U(&conn)), "10");
+                      "AND entity_id = '%s'", pt_uuid_str(&conn)), "10");
     b.n = 30;
 
     pinky_uuid id = conflicted(uid, &conn, "c");
@@ -1565,11 +1556,11 @@ static void test_audited(void **state)
     assert_string_equal(item->path, "c");
     pinky_sync_item_free(item);
     assert_int_equal(pt_num("SELECT count(*) FROM audit_logs WHERE action = 'sync_item.resolve' AND entity_id = '%s'",
-                            U(&id)), 1);
+                            pt_uuid_str(&id)), 1);
     /* a refused resolve writes no audit row */
     pt_status(pinky_sync_item_resolve(db, uid, &id, PINKY_CONFLICT_RESOLUTION_BOTH, NULL), PINKY_INVALID);
     assert_int_equal(pt_num("SELECT count(*) FROM audit_logs WHERE action = 'sync_item.resolve' AND entity_id = '%s'",
-                            U(&id)), 1);
+                            pt_uuid_str(&id)), 1);
     batch_free(&b);
     pinky_db_close(db);
 }

@@ -5,16 +5,6 @@
 #include <string.h>
 #include "testdb.h"
 
-static char *repeat(const char *unit, int n)
-{
-    size_t u = strlen(unit);
-    char *s = malloc(u * (size_t)n + 1);
-    for (int i = 0; i < n; i++)
-        memcpy(s + u * (size_t)i, unit, u);
-    s[u * (size_t)n] = '\0';
-    return s;
-}
-
 static pinky_time a_time(int y, int mo, int d, int h, int mi, int s, int us)
 {
     pinky_time t;
@@ -58,9 +48,9 @@ static void test_api_key_round_trip(void **state)
     (void)state;
     pinky_db *db = pt_db();
     int32_t uid = pt_user();
-    char *service = repeat("é", 100);
-    char *name = repeat("名", 255);
-    char *value = repeat("sk-ünïcødé-Zq9", 300);
+    char *service = pt_repeat("é", 100);
+    char *name = pt_repeat("名", 255);
+    char *value = pt_repeat("sk-ünïcødé-Zq9", 300);
 
     pinky_api_key k;
     pinky_api_key_init(&k);
@@ -286,7 +276,7 @@ static void test_api_key_bad_input(void **state)
     pinky_db *db = pt_db();
     int32_t uid = pt_user();
     long long before = pt_num("SELECT count(*) FROM api_keys");
-    char *s101 = repeat("é", 101), *s256 = repeat("é", 256);
+    char *s101 = pt_repeat("é", 101), *s256 = pt_repeat("é", 256);
     /* a distinctive invalid value: it must not be echoed */
     const char *bad_secret = "SECRET-bad-utf8-\xff-VALUE";
     pinky_api_key k;
@@ -565,7 +555,7 @@ static void test_system_settings(void **state)
 {
     (void)state;
     pinky_db *db = pt_db();
-    char *long_key = repeat("é", 255);
+    char *long_key = pt_repeat("é", 255);
     pinky_system_setting *s = NULL;
     pt_ok(pinky_system_setting_set(db, "mail.smtp", "{\"host\": \"smtp.example.invalid\", \"port\": 587}", &s));
     assert_int_equal(s->struct_size, sizeof(pinky_system_setting));
@@ -608,7 +598,7 @@ static void test_system_settings(void **state)
 
     /* bad input: nothing written */
     long long before = pt_num("SELECT count(*) FROM system_settings");
-    char *too_long = repeat("é", 256);
+    char *too_long = pt_repeat("é", 256);
     const char *bad_json[] = {"", "{", "[1,]", "{'a': 1}", "\"\\ud800\"", "1 2", NULL};
     for (int i = 0; bad_json[i]; i++) {
         pt_status(pinky_system_setting_set(db, "mail.from", bad_json[i], NULL), PINKY_INVALID);
@@ -713,9 +703,9 @@ static void test_audit_round_trip(void **state)
     (void)state;
     pinky_db *db = pt_db();
     int32_t uid = pt_user();
-    char *action = repeat("é", 255);
-    char *etype = repeat("ü", 100);
-    char *ua = repeat("Mozilla/5.0 (X11; Linux) Ünïcode ", 200);
+    char *action = pt_repeat("é", 255);
+    char *etype = pt_repeat("ü", 100);
+    char *ua = pt_repeat("Mozilla/5.0 (X11; Linux) Ünïcode ", 200);
     const char *ips[] = {"192.168.0.1", "2001:db8::1", "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255",
                          "::", "0.0.0.0", "::ffff:10.0.0.1", "FE80::0202:B3FF:FE1E:8329", NULL};
     for (int i = 0; ips[i]; i++) {
@@ -804,7 +794,7 @@ static void test_audit_bad_input(void **state)
     (void)state;
     pinky_db *db = pt_db();
     long long before = audit_count();
-    char *s256 = repeat("é", 256), *s101 = repeat("é", 101);
+    char *s256 = pt_repeat("é", 256), *s101 = pt_repeat("é", 101);
     pinky_audit_log a;
     pinky_audit_log *out = (pinky_audit_log *)0x1;
 #define RESET()                         \

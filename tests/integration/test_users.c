@@ -5,16 +5,6 @@
 #include <time.h>
 #include "testdb.h"
 
-static char *repeat(const char *unit, int n)
-{
-    size_t u = strlen(unit);
-    char *s = malloc(u * (size_t)n + 1);
-    for (int i = 0; i < n; i++)
-        memcpy(s + u * (size_t)i, unit, u);
-    s[u * (size_t)n] = '\0';
-    return s;
-}
-
 static long long users_named(const char *name)
 {
     return pt_num("SELECT count(*) FROM users WHERE username = '%s'", name);
@@ -26,7 +16,7 @@ static void test_user_round_trip(void **state)
     pinky_db *db = pt_db();
     pinky_user u;
     pinky_user_init(&u);
-    char *name = repeat("é", 255); /* 255 characters, 510 bytes */
+    char *name = pt_repeat("é", 255); /* 255 characters, 510 bytes */
     u.username = name;
     u.email = (char *)pt_unique("mail");
     u.profile_image_url = "https://example.invalid/p.png";
@@ -117,7 +107,7 @@ static void test_user_bad_input(void **state)
     pt_status(pinky_user_create(db, &u, &out), PINKY_INVALID);
     pt_error_names("username");
 
-    char *long_name = repeat("é", 256);
+    char *long_name = pt_repeat("é", 256);
     u.username = long_name;
     pt_status(pinky_user_create(db, &u, &out), PINKY_INVALID);
     pt_error_names("username");
@@ -129,7 +119,7 @@ static void test_user_bad_input(void **state)
     assert_non_null(strstr(pinky_error_last()->message, "UTF-8"));
 
     u.username = (char *)pt_unique("ok");
-    char *long_mail = repeat("m", 256);
+    char *long_mail = pt_repeat("m", 256);
     u.email = long_mail;
     pt_status(pinky_user_create(db, &u, &out), PINKY_INVALID);
     pt_error_names("email");

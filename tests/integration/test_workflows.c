@@ -6,26 +6,6 @@
 #include <string.h>
 #include "testdb.h"
 
-static char *repeat(const char *unit, int n)
-{
-    size_t u = strlen(unit);
-    char *s = malloc(u * (size_t)n + 1);
-    for (int i = 0; i < n; i++)
-        memcpy(s + u * (size_t)i, unit, u);
-    s[u * (size_t)n] = '\0';
-    return s;
-}
-
-/* A uuid's canonical text in a static per-call slot (8 slots). */
-static const char *uid_str(const pinky_uuid *u)
-{
-    static char slots[8][PINKY_UUID_STRLEN];
-    static int next;
-    char *s = slots[next++ % 8];
-    pinky_uuid_format(u, s);
-    return s;
-}
-
 static long long n_workflows(void) { return pt_num("SELECT count(*) FROM workflows"); }
 static long long n_executions(void) { return pt_num("SELECT count(*) FROM workflow_executions"); }
 
@@ -45,24 +25,6 @@ static pinky_uuid make_workflow(int32_t user, const char *name, pinky_workflow *
     return id;
 }
 
-/* Splits a comma-separated list in place; returns the count. */
-static int split_csv(char *s, char **parts, int cap)
-{
-    int n = 0;
-    if (s == NULL || *s == '\0')
-        return 0;
-    for (char *p = s;; ) {
-        assert_true(n < cap);
-        parts[n++] = p;
-        char *c = strchr(p, ',');
-        if (c == NULL)
-            break;
-        *c = '\0';
-        p = c + 1;
-    }
-    return n;
-}
-
 /* ---- workflows ---- */
 
 static void test_workflow_round_trip(void **state)
@@ -72,7 +34,7 @@ static void test_workflow_round_trip(void **state)
     int32_t uid = pt_user();
     pinky_workflow w;
     pinky_workflow_init(&w);
-    char *name = repeat("é", 255); /* 255 characters, 510 bytes */
+    char *name = pt_repeat("é", 255); /* 255 characters, 510 bytes */
     w.name = name;
     w.description = "Reçoit les factures — trie, résume";
     w.steps = "[{\"id\": 1, \"op\": \"ocr\"}, \"π\", [], null]";
@@ -105,7 +67,7 @@ static void test_workflow_round_trip(void **state)
     assert_string_equal(got->triggers, w.triggers);
     assert_int_equal(got->created_at, out->created_at);
     pinky_workflow_free(got);
-    const char *id = uid_str(&out->id);
+    const char *id = pt_uuid_str(&out->id);
     assert_int_equal(pt_num("SELECT user_id FROM workflows WHERE id = '%s'", id), uid);
     assert_int_equal(pt_num("SELECT char_length(name) FROM workflows WHERE id = '%s'", id), 255);
     char *s = pt_str("SELECT name FROM workflows WHERE id = '%s'", id);
@@ -137,7 +99,7 @@ static void test_workflow_round_trip(void **state)
     assert_string_equal(mo->steps, "[]");
     assert_true(mo->is_active.is_set);
     assert_true(mo->is_active.value);
-    const char *mid = uid_str(&mo->id);
+    const char *mid = pt_uuid_str(&mo->id);
     assert_int_equal(pt_num("SELECT count(*) FROM workflows WHERE id = '%s' AND description IS NULL "
                             "AND triggers IS NULL AND is_active", mid), 1);
 
@@ -240,7 +202,7 @@ static void test_workflow_bad_input(void **state)
         pt_error_names(bad[i].field);
         assert_null(out);
     }
-    char *long_name = repeat("é", 256);
+    char *long_name = pt_repeat("é", 256);
     pinky_workflow_init(&w);
     w.name = long_name;
     w.steps = "[]";
@@ -379,18 +341,18 @@ static void test_workflow_tenancy(void **state)
     /* nothing changed */
     assert_int_equal(n_workflows(), wf);
     assert_int_equal(n_executions(), exn);
-    char *s = pt_str("SELECT name FROM workflows WHERE id = '%s'", uid_str(&wid));
+    char *s = pt_str("SELECT name FROM workflows WHERE id = '%s'", pt_uuid_str(&wid));
     assert_string_equal(s, "mine");
     free(s);
-    s = pt_str("SELECT status FROM workflow_executions WHERE id = '%s'", uid_str(&ex->id));
+    s = pt_str("SELECT status FROM workflow_executions WHERE id = '%s'", pt_uuid_str(&ex->id));
     assert_string_equal(s, "IN_PROGRESS");
     free(s);
     assert_int_equal(pt_num("SELECT count(*) FROM workflow_executions WHERE id = '%s' AND end_time IS NULL",
-                            uid_str(&ex->id)), 1);
+                            pt_uuid_str(&ex->id)), 1);
 
     /* deleting the workflow cascades to its executions */
     pt_ok(pinky_workflow_delete(db, a, &wid));
-    assert_int_equal(pt_num("SELECT count(*) FROM workflow_executions WHERE id = '%s'", uid_str(&ex->id)), 0);
+    assert_int_equal(pt_num("SELECT count(*) FROM workflow_executions WHERE id = '%s'", pt_uuid_str(&ex->id)), 0);
     pinky_workflow_execution_free(ex);
 }
 
@@ -411,7 +373,7 @@ static void test_workflow_pagination(void **state)
     char *csv = pt_str("SELECT string_agg(id::text, ',' ORDER BY COALESCE(created_at, '-infinity'), id) "
                        "FROM workflows WHERE user_id = %d", uid);
     static char *want[1000];
-    int n = split_csv(csv, want, 1000);
+    int n = pt_split_csv(csv, want, 1000);
     assert_int_equal(n, 1000);
 
     pinky_workflow_filter f;
@@ -427,7 +389,7 @@ static void test_workflow_pagination(void **state)
         pages++;
         for (size_t i = 0; i < p->count; i++) {
             assert_true(seen < n);
-            assert_string_equal(uid_str(&p->items[i]->id), want[seen]);
+            assert_string_equal(pt_uuid_str(&p->items[i]->id), want[seen]);
             assert_int_equal(p->items[i]->user_id, uid);
             pinky_time c = p->items[i]->created_at; /* NULL reads as 0; NULLs come first */
             if (c == 0)
@@ -551,11 +513,11 @@ static void test_execution_round_trip(void **state)
     assert_string_equal(out->documents, e.documents);
     assert_string_equal(out->results, e.results);
     assert_string_equal(out->errors, "[]");
-    const char *id = uid_str(&out->id);
+    const char *id = pt_uuid_str(&out->id);
     assert_int_equal(pt_num("SELECT count(*) FROM workflow_executions WHERE id = '%s' AND status = 'PENDING' "
                             "AND start_time = '-infinity' AND end_time = 'infinity' "
                             "AND documents->>1 = 'doc-ü' AND (results->>'pages')::int = 12 "
-                            "AND errors = '[]'::jsonb AND workflow_id = '%s'", id, uid_str(&wid)), 1);
+                            "AND errors = '[]'::jsonb AND workflow_id = '%s'", id, pt_uuid_str(&wid)), 1);
     pinky_workflow_execution *got = NULL;
     pt_ok(pinky_workflow_execution_get(db, uid, &out->id, &got));
     assert_int_equal(got->status, PINKY_EXECUTION_STATUS_PENDING);
@@ -578,7 +540,7 @@ static void test_execution_round_trip(void **state)
     assert_int_equal(ex->end_time.value, t + 1);
     char *s = pt_str("SELECT to_char(start_time AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '/' || "
                      "to_char(end_time AT TIME ZONE 'UTC', 'US') FROM workflow_executions WHERE id = '%s'",
-                     uid_str(&ex->id));
+                     pt_uuid_str(&ex->id));
     assert_string_equal(s, "2024-02-29 13:45:00.123456/123457");
     free(s);
     pinky_workflow_execution_free(ex);
@@ -598,7 +560,7 @@ static void test_execution_round_trip(void **state)
     assert_null(mo->errors);
     assert_int_equal(pt_num("SELECT count(*) FROM workflow_executions WHERE id = '%s' AND end_time IS NULL "
                             "AND documents IS NULL AND results IS NULL AND errors IS NULL "
-                            "AND start_time > now() - interval '1 minute'", uid_str(&mo->id)), 1);
+                            "AND start_time > now() - interval '1 minute'", pt_uuid_str(&mo->id)), 1);
 
     /* update by mask: status and end_time change, documents/results stay */
     pinky_workflow_execution ch;
@@ -726,7 +688,7 @@ static void test_execution_bad_input(void **state)
 
     assert_int_equal(n_executions(), before);
     assert_int_equal(pt_num("SELECT count(*) FROM workflow_executions WHERE id = '%s' AND status = 'IN_PROGRESS' "
-                            "AND documents = '[1]'::jsonb", uid_str(&keep->id)), 1);
+                            "AND documents = '[1]'::jsonb", pt_uuid_str(&keep->id)), 1);
     pinky_workflow_execution_free(keep);
 }
 
@@ -747,7 +709,7 @@ static void test_execution_start_finish(void **state)
     assert_false(run->end_time.is_set);
     assert_string_equal(run->documents, "[\"a.pdf\"]");
     assert_null(run->results);
-    const char *id = uid_str(&run->id);
+    const char *id = pt_uuid_str(&run->id);
     assert_int_equal(pt_num("SELECT count(*) FROM workflow_executions WHERE id = '%s' AND status = 'IN_PROGRESS' "
                             "AND end_time IS NULL AND documents->>0 = 'a.pdf'", id), 1);
 
@@ -823,7 +785,7 @@ static void test_execution_start_finish(void **state)
     assert_true(failed->end_time.is_set);
     assert_int_equal(pt_num("SELECT count(*) FROM workflow_executions WHERE id = '%s' AND status = 'FAILED' "
                             "AND errors->0->>'msg' = 'timeout' AND results->>'partial' = '1' "
-                            "AND end_time IS NOT NULL", uid_str(&pend->id)), 1);
+                            "AND end_time IS NOT NULL", pt_uuid_str(&pend->id)), 1);
     /* FAILED is final too */
     pt_status(pinky_workflow_execution_finish(db, uid, &pend->id, PINKY_EXECUTION_STATUS_COMPLETED, NULL, NULL,
                                               NULL),
@@ -915,7 +877,7 @@ static void test_execution_finish_race(void **state)
         const char *want = pinky_execution_status_str(rs[winner].final);
         assert_int_equal(pt_num("SELECT count(*) FROM workflow_executions WHERE id = '%s' AND status = '%s' "
                                 "AND results->>'winner' = '%s' AND end_time IS NOT NULL",
-                                uid_str(&run->id), want, want), 1);
+                                pt_uuid_str(&run->id), want, want), 1);
         pinky_workflow_execution_free(run);
     }
     assert_int_equal(wins[0] + wins[1], ROUNDS);
@@ -936,14 +898,14 @@ static void test_execution_pagination(void **state)
         "(ARRAY['PENDING','IN_PROGRESS','COMPLETED','FAILED'])[1 + g %% 4], "
         "timestamptz '2024-03-01 00:00:00+00' + (g %% 50) * interval '1 second' "
         "FROM generate_series(1, 1000) g";
-    pt_exec(ins, uid_str(&w2), uid_str(&w1));
+    pt_exec(ins, pt_uuid_str(&w2), pt_uuid_str(&w1));
     pt_exec("INSERT INTO workflow_executions (workflow_id, status) SELECT '%s', 'PENDING' "
-            "FROM generate_series(1, 50)", uid_str(&wo));
+            "FROM generate_series(1, 50)", pt_uuid_str(&wo));
 
     char *csv = pt_str("SELECT string_agg(e.id::text, ',' ORDER BY e.start_time, e.id) FROM workflow_executions e "
                        "JOIN workflows w ON w.id = e.workflow_id WHERE w.user_id = %d", uid);
     static char *want[1000];
-    assert_int_equal(split_csv(csv, want, 1000), 1000);
+    assert_int_equal(pt_split_csv(csv, want, 1000), 1000);
     pinky_workflow_execution_filter f;
     pinky_workflow_execution_filter_init(&f);
     f.limit = 64;
@@ -957,7 +919,7 @@ static void test_execution_pagination(void **state)
         pages++;
         for (size_t i = 0; i < p->count; i++) {
             assert_true(seen < 1000);
-            assert_string_equal(uid_str(&p->items[i]->id), want[seen]);
+            assert_string_equal(pt_uuid_str(&p->items[i]->id), want[seen]);
             assert_true(p->items[i]->start_time.value >= last);
             last = p->items[i]->start_time.value;
             seen++;
@@ -974,8 +936,8 @@ static void test_execution_pagination(void **state)
 
     /* one workflow's executions, paginated, in the same order */
     csv = pt_str("SELECT string_agg(id::text, ',' ORDER BY start_time, id) FROM workflow_executions "
-                 "WHERE workflow_id = '%s'", uid_str(&w2));
-    int n2 = split_csv(csv, want, 1000);
+                 "WHERE workflow_id = '%s'", pt_uuid_str(&w2));
+    int n2 = pt_split_csv(csv, want, 1000);
     assert_int_equal(n2, 250);
     f.workflow_id = pinky_uuid_val(&w2);
     f.limit = 64;
@@ -987,7 +949,7 @@ static void test_execution_pagination(void **state)
         pt_ok(pinky_workflow_execution_list(db, uid, &f, &p));
         for (size_t i = 0; i < p->count; i++) {
             assert_true(seen < n2);
-            assert_string_equal(uid_str(&p->items[i]->id), want[seen]);
+            assert_string_equal(pt_uuid_str(&p->items[i]->id), want[seen]);
             assert_true(pinky_uuid_equal(&p->items[i]->workflow_id, &w2));
             seen++;
         }
@@ -1014,7 +976,7 @@ static void test_execution_pagination(void **state)
     pt_ok(pinky_workflow_execution_list(db, uid, &f, &p));
     long long expect = pt_num("SELECT count(*) FROM workflow_executions WHERE workflow_id = '%s' "
                               "AND status = 'COMPLETED' AND start_time >= '2024-03-01 00:00:10+00' "
-                              "AND start_time < '2024-03-01 00:00:20+00'", uid_str(&w1));
+                              "AND start_time < '2024-03-01 00:00:20+00'", pt_uuid_str(&w1));
     assert_true(expect > 0);
     assert_int_equal(p->count, expect);
     for (size_t i = 0; i < p->count; i++) {

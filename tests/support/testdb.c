@@ -201,6 +201,42 @@ const char *pt_unique(const char *prefix)
     return buf;
 }
 
+char *pt_repeat(const char *unit, int n)
+{
+    size_t u = strlen(unit);
+    char *s = malloc(u * (size_t)n + 1);
+    for (int i = 0; i < n; i++)
+        memcpy(s + u * (size_t)i, unit, u);
+    s[u * (size_t)n] = '\0';
+    return s;
+}
+
+const char *pt_uuid_str(const pinky_uuid *u)
+{
+    static __thread char bufs[8][PINKY_UUID_STRLEN];
+    static __thread int next;
+    char *b = bufs[next++ % 8];
+    pinky_uuid_format(u, b);
+    return b;
+}
+
+int pt_split_csv(char *s, char **parts, int cap)
+{
+    int n = 0;
+    if (s == NULL || *s == '\0')
+        return 0;
+    for (char *p = s;;) {
+        assert_true(n < cap);
+        parts[n++] = p;
+        char *c = strchr(p, ',');
+        if (c == NULL)
+            break;
+        *c = '\0';
+        p = c + 1;
+    }
+    return n;
+}
+
 int32_t pt_user(void)
 {
     pinky_user u;

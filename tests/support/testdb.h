@@ -28,6 +28,12 @@ long long pt_num(const char *fmt, ...);
 char *pt_str(const char *fmt, ...);
 /* A name unique within this test run: "<prefix>-<pid>-<n>". */
 const char *pt_unique(const char *prefix);
+/* unit repeated n times (malloc'd): maximum-length values in multibyte text. */
+char *pt_repeat(const char *unit, int n);
+/* Canonical text of a UUID, in one of 8 rotating static buffers. */
+const char *pt_uuid_str(const pinky_uuid *u);
+/* Splits a comma-separated list in place into parts[0..cap); returns the count. */
+int pt_split_csv(char *s, char **parts, int cap);
 /* A user to own test data. */
 int32_t pt_user(void);
 
