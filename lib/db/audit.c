@@ -27,7 +27,7 @@ static void audit_values(pk_buf *sql, pk_params *ps, int32_t user, const char *e
 static const char audit_cols[] =
     "audit_logs (user_id, action, entity_type, entity_id, details, ip_address, user_agent)";
 
-char *pk_audit_wrap(pinky_db *db, const pk_table *t, int32_t user, const char *verb,
+static char *audit_wrap(pinky_db *db, const pk_table *t, int32_t user, const char *verb,
                     const char *details, char *stmt, pk_params *ps)
 {
     if (stmt == NULL || !pk_db_audit(db) || strcmp(t->name, "audit_logs") == 0)
@@ -53,7 +53,7 @@ pinky_status pk_query_audited(pinky_db *db, const pk_table *t, int32_t user, con
                               const char *details, char *stmt, pk_params *ps, pk_res **out)
 {
     /* the audit row's values go after the statement's own parameters */
-    char *text = pk_audit_wrap(db, t, user, verb, details, stmt, ps);
+    char *text = audit_wrap(db, t, user, verb, details, stmt, ps);
     pinky_status st = pk_query(db, text, ps, out);
     pk_free(text);
     return st;

@@ -43,8 +43,6 @@ int pk_p_binary_owned(pk_params *ps, char *data, int len); /* takes ownership */
 /* A query result, rows in binary format. */
 typedef struct pk_res pk_res;
 int pk_res_rows(const pk_res *r);
-int pk_res_cols(const pk_res *r);
-long pk_res_affected(const pk_res *r);
 bool pk_res_null(const pk_res *r, int row, int col);
 const char *pk_res_val(const pk_res *r, int row, int col);
 int pk_res_len(const pk_res *r, int row, int col);
@@ -62,9 +60,6 @@ void pk_res_free(pk_res *r);
  * is used.
  */
 pinky_status pk_query(pinky_db *db, const char *sql, const pk_params *ps, pk_res **out);
-/* Like pk_query and exactly one row is expected: NOT_FOUND naming what otherwise. */
-pinky_status pk_query_one(pinky_db *db, const char *sql, const pk_params *ps, pk_res **out,
-                          const char *what);
 
 /*
  * Runs fn inside a transaction: on the pool, a new one that commits when fn

@@ -114,8 +114,6 @@ int pk_p_binary_owned(pk_params *ps, char *data, int len)
 /* ---- results ---- */
 
 int pk_res_rows(const pk_res *r) { return PQntuples(r->pg); }
-int pk_res_cols(const pk_res *r) { return PQnfields(r->pg); }
-long pk_res_affected(const pk_res *r) { return atol(PQcmdTuples(r->pg)); }
 bool pk_res_null(const pk_res *r, int row, int col) { return PQgetisnull(r->pg, row, col) != 0; }
 const char *pk_res_val(const pk_res *r, int row, int col) { return PQgetvalue(r->pg, row, col); }
 int pk_res_len(const pk_res *r, int row, int col) { return PQgetlength(r->pg, row, col); }

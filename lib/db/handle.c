@@ -67,18 +67,6 @@ pinky_status pk_query(pinky_db *db, const char *sql, const pk_params *ps, pk_res
     return PINKY_OK;
 }
 
-pinky_status pk_query_one(pinky_db *db, const char *sql, const pk_params *ps, pk_res **out,
-                          const char *what)
-{
-    pinky_status st = pk_query(db, sql, ps, out);
-    if (st == PINKY_OK && pk_res_rows(*out) != 1) {
-        pk_res_free(*out);
-        *out = NULL;
-        return pk_err(PINKY_NOT_FOUND, NULL, "%s not found", what);
-    }
-    return st;
-}
-
 PINKY_API pinky_status pinky_db_exec(pinky_db *db, const char *sql)
 {
     pinky_status st = pk_check_db(db);
@@ -169,7 +157,6 @@ PINKY_API pinky_status pinky_db_begin(pinky_db *db, const pinky_tx_options *opti
     h->kind = PK_DB_TX;
     h->pool = db->pool;
     h->conn = c;
-    h->owner = db;
     *tx = h;
     return PINKY_OK;
 }

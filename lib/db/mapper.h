@@ -191,12 +191,11 @@ const char *pk_sql_type(pk_ctype type);
 pinky_status pk_row_decode(const pk_table *t, const pk_res *r, int row, int first, void **out);
 const pk_column *pk_column_named(const pk_table *t, const char *name);
 /* ---- audit trail (audit.c) ---- */
-/* With auditing on, wraps a mutation ending in RETURNING (with the key
-   columns) so one audit_logs row "<entity>.<verb>" is written by the same
-   statement; takes stmt, returns the text to run (stmt itself when off). */
-char *pk_audit_wrap(pinky_db *db, const pk_table *t, int32_t user, const char *verb,
-                    const char *details, char *stmt, pk_params *ps);
-/* pk_audit_wrap, then runs the statement (taking stmt) into *out. */
+/*
+ * Runs a mutation ending in RETURNING (with the key columns), taking stmt.
+ * With auditing on, the same statement writes one audit_logs row
+ * "<entity>.<verb>" with details (a data-modifying CTE around it).
+ */
 pinky_status pk_query_audited(pinky_db *db, const pk_table *t, int32_t user, const char *verb,
                               const char *details, char *stmt, pk_params *ps, pk_res **out);
 /* With auditing on, writes one audit row (for multi-statement operations:

@@ -43,7 +43,6 @@ typedef struct pk_pool {
     uint32_t total, nidle, waiting;
     uint64_t epoch;
     bool closing;
-    uint32_t handles_out;     /* transaction handles alive */
     uint32_t connect_failures; /* consecutive, for backoff */
     pk_conn *busy;            /* handed-out connections, for leak warnings */
     pthread_t keeper;         /* housekeeping: idle expiry, minimum size, leaks */
@@ -65,7 +64,6 @@ struct pinky_db {
     pk_pool *pool;            /* PK_DB_POOL: owned; else the pool it came from */
     pk_conn *conn;            /* PK_DB_TX / PK_DB_CONN */
     bool failed;              /* a statement failed inside the transaction */
-    pinky_db *owner;          /* PK_DB_TX: the pool handle */
 };
 
 pinky_status pk_pool_acquire(pk_pool *pool, pk_conn **out);

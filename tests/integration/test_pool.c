@@ -214,13 +214,15 @@ static void test_cached_plan_after_alter(void **state)
     pt_exec("ALTER TABLE users ALTER COLUMN last_name TYPE varchar(255)");
     pinky_db *tx = NULL;
     pt_ok(pinky_db_begin(db, NULL, &tx));
-    pinky_status st = pinky_user_get(tx, id, &u);
-    if (st == PINKY_OK)
-        pinky_user_free(u);
-    else
-        assert_string_equal(pinky_error_last()->sqlstate, "0A000");
-    pinky_db_rollback(tx);
+    u = NULL;
+    pt_status(pinky_user_get(tx, id, &u), PINKY_SERVER);
+    assert_string_equal(pinky_error_last()->sqlstate, "0A000");
+    assert_null(u);
+    pt_status(pinky_user_get(tx, id, &u), PINKY_STATE); /* the transaction failed */
+    pt_ok(pinky_db_rollback(tx));
+    /* outside it, the statement is prepared again and the call succeeds */
     pt_ok(pinky_user_get(db, id, &u));
+    assert_int_equal(u->id, id);
     pinky_user_free(u);
     pinky_db_close(db);
 }
